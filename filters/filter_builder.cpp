@@ -1,0 +1,171 @@
+// Builds the BPF filter from the resolved table with libseccomp: one context per ABI, merged.
+#include "roar/seccomp/filter_builder.hpp"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+
+#include <cstring>
+#include <memory>
+
+#include "roar/seccomp/unique_fd.hpp"
+
+namespace roar::seccomp {
+namespace {
+
+// libseccomp refuses SCMP_ACT_NOTIFY unless the running kernel passes its API-level probe (which
+// also demands TSYNC_ESRCH, Linux 5.7). The rules are therefore emitted as TRACE with a marker
+// value and the exported program is patched to USER_NOTIF: the filter then needs only what the
+// kernel that loads it offers (5.5 for CONTINUE), and printing it works anywhere.
+constexpr std::uint32_t kMarker = 0x0a55;
+constexpr std::uint32_t kMarkedReturn = SECCOMP_RET_TRACE | kMarker;
+
+struct ContextDeleter {
+  void operator()(void* ctx) const noexcept { seccomp_release(ctx); }
+};
+using ScmpContext = std::unique_ptr<void, ContextDeleter>;
+
+// Argument conditions follow from roles alone: a zero count or an anonymous mapping cannot
+// touch a file, so such calls are never notified.
+std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
+  std::vector<scmp_arg_cmp> conds;
+  for (unsigned i = 0; i < spec.args.size(); ++i) {
+    switch (spec.args[i]) {
+      case ArgRole::kCount:
+      case ArgRole::kIovCount:
+        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_NE, 0, 0});
+        break;
+      case ArgRole::kMapFlags:
+        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0});
+        break;
+      default:
+        break;
+    }
+  }
+  return conds;
+}
+
+Result<ScmpContext> context_for(const AbiInfo& abi, const std::vector<ResolvedSyscall>& resolved) {
+  ScmpContext ctx(seccomp_init(SCMP_ACT_ALLOW));
+  if (!ctx) {
+    return Error{ENOMEM, "seccomp_init"};
+  }
+  // Calls of an ABI without rules must run, not die: libseccomp's default kills them.
+  int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+  if (rc == 0) {
+    rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree of numbers
+  }
+  if (rc == 0 && abi.scmp_arch != seccomp_arch_native()) {
+    rc = seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE);
+    if (rc == 0) {
+      rc = seccomp_arch_add(ctx.get(), abi.scmp_arch);
+    }
+  }
+  for (const ResolvedSyscall& r : resolved) {
+    if (rc != 0) {
+      break;
+    }
+    if (r.abi != &abi) {
+      continue;
+    }
+    // libseccomp checks rule numbers against the native table even in a foreign-ABI context,
+    // so rules name the call by its native (or pseudo) number and libseccomp translates it.
+    const std::vector<scmp_arg_cmp> conds = conditions_for(*r.spec);
+    rc = seccomp_rule_add_array(ctx.get(), SCMP_ACT_TRACE(kMarker),
+                                seccomp_syscall_resolve_name(r.spec->name),
+                                static_cast<unsigned>(conds.size()), conds.data());
+  }
+  if (rc != 0) {
+    return Error{-rc, std::string("libseccomp: building the ") + to_string(abi.abi) + " filter"};
+  }
+  return ctx;
+}
+
+Result<ScmpContext> merged_context(const std::vector<ResolvedSyscall>& resolved) {
+  ScmpContext merged;
+  for (const AbiInfo& abi : host_abis()) {
+    Result<ScmpContext> ctx = context_for(abi, resolved);
+    if (!ctx) {
+      return ctx.error();
+    }
+    if (!merged) {
+      merged = std::move(ctx.value());
+      continue;
+    }
+    // seccomp_merge consumes the source context on success only.
+    const int rc = seccomp_merge(merged.get(), ctx->get());
+    if (rc != 0) {
+      return Error{-rc, "libseccomp: merging per-ABI filters"};
+    }
+    static_cast<void>(ctx->release());
+  }
+  return merged;
+}
+
+// libseccomp 2.5 exports only to a file descriptor; a memfd keeps it in memory.
+Result<std::string> export_to_string(void* ctx, int (*exporter)(const scmp_filter_ctx, int)) {
+  UniqueFd fd(memfd_create("roar-seccomp-filter", MFD_CLOEXEC));
+  if (!fd) {
+    return Error::from_errno("memfd_create");
+  }
+  if (const int rc = exporter(ctx, fd.get()); rc != 0) {
+    return Error{-rc, "libseccomp: exporting the filter"};
+  }
+  std::string out;
+  char buf[4096];
+  for (off_t pos = 0;;) {
+    const ssize_t n = pread(fd.get(), buf, sizeof buf, pos);
+    if (n < 0) {
+      return Error::from_errno("pread(filter memfd)");
+    }
+    if (n == 0) {
+      break;
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+    pos += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<BpfProgram> build_filter(const std::vector<ResolvedSyscall>& resolved) {
+  Result<ScmpContext> ctx = merged_context(resolved);
+  if (!ctx) {
+    return ctx.error();
+  }
+  Result<std::string> bytes = export_to_string(ctx->get(), seccomp_export_bpf);
+  if (!bytes) {
+    return bytes.error();
+  }
+  if (bytes->size() % sizeof(sock_filter) != 0 || bytes->empty()) {
+    return Error{EINVAL, "libseccomp exported a malformed BPF program"};
+  }
+  BpfProgram program;
+  program.instructions.resize(bytes->size() / sizeof(sock_filter));
+  std::memcpy(program.instructions.data(), bytes->data(), bytes->size());
+  for (sock_filter& insn : program.instructions) {
+    if (insn.code == (BPF_RET | BPF_K) && insn.k == kMarkedReturn) {
+      insn.k = SECCOMP_RET_USER_NOTIF;
+    }
+  }
+  return program;
+}
+
+Result<std::string> filter_listing(const std::vector<ResolvedSyscall>& resolved) {
+  Result<ScmpContext> ctx = merged_context(resolved);
+  if (!ctx) {
+    return ctx.error();
+  }
+  Result<std::string> text = export_to_string(ctx->get(), seccomp_export_pfc);
+  if (!text) {
+    return text.error();
+  }
+  const std::string marked = "ACTION: TRACE(" + std::to_string(kMarker) + ")";
+  for (std::size_t at = text->find(marked); at != std::string::npos; at = text->find(marked, at)) {
+    text->replace(at, marked.size(), "ACTION: USER_NOTIF");
+  }
+  return text;
+}
+
+}  // namespace roar::seccomp

@@ -1,0 +1,59 @@
+// Printable names of the table's enumerations, for diagnostics and the filter printer.
+#include "roar/seccomp/syscall_spec.hpp"
+
+namespace roar::seccomp {
+
+const char* to_string(ArgRole role) noexcept {
+  switch (role) {
+    case ArgRole::kNone: return "-";
+    case ArgRole::kFdIn: return "fd_in";
+    case ArgRole::kFdOut: return "fd_out";
+    case ArgRole::kFdMapped: return "fd_mapped";
+    case ArgRole::kFdClosed: return "fd_closed";
+    case ArgRole::kFdFirst: return "fd_first";
+    case ArgRole::kFdLast: return "fd_last";
+    case ArgRole::kCount: return "count";
+    case ArgRole::kIovec: return "iovec";
+    case ArgRole::kIovCount: return "iov_count";
+    case ArgRole::kOffset: return "offset";
+    case ArgRole::kOffsetOrPos: return "offset_or_pos";
+    case ArgRole::kOffsetInPtr: return "offset_in_ptr";
+    case ArgRole::kOffsetOutPtr: return "offset_out_ptr";
+    case ArgRole::kOffTInPtr: return "off_t_in_ptr";
+    case ArgRole::kMapLength: return "map_length";
+    case ArgRole::kMapProt: return "map_prot";
+    case ArgRole::kMapFlags: return "map_flags";
+    case ArgRole::kMapOffset: return "map_offset";
+    case ArgRole::kMapPages: return "map_pages";
+  }
+  return "?";
+}
+
+const char* to_string(Effect effect) noexcept {
+  switch (effect) {
+    case Effect::kRead: return "read";
+    case Effect::kWrite: return "write";
+    case Effect::kTransfer: return "transfer";
+    case Effect::kMap: return "map";
+    case Effect::kClose: return "close";
+    case Effect::kCloseRange: return "close_range";
+    case Effect::kExec: return "exec";
+    case Effect::kExitThread: return "exit_thread";
+    case Effect::kExitProcess: return "exit_process";
+    case Effect::kDenyIoUring: return "deny_io_uring";
+  }
+  return "?";
+}
+
+const char* to_string(Abi abi) noexcept {
+  switch (abi) {
+    case Abi::kX86_64: return "x86_64";
+    case Abi::kI386: return "ia32";
+    case Abi::kX32: return "x32";
+    case Abi::kAarch64: return "aarch64";
+    case Abi::kArm: return "arm";
+  }
+  return "?";
+}
+
+}  // namespace roar::seccomp

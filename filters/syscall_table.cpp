@@ -1,0 +1,131 @@
+// THE table of traced syscalls: the BPF filter and the supervisor's decoding both derive from it.
+//
+// Adding a syscall whose arguments have known roles is one row here. The comment after a row is
+// the rule that decides, at notification time, whether the call will succeed and what it moves;
+// supervisor/attribution.cpp implements each rule once per Effect, not once per syscall.
+#include "roar/seccomp/syscall_spec.hpp"
+
+namespace roar::seccomp {
+namespace {
+
+using enum ArgRole;
+constexpr AbiMask kNotIa32 = static_cast<AbiMask>(kAllAbis & ~abi_bit(Abi::kI386) &
+                                                  ~abi_bit(Abi::kArm));
+
+// clang-format off
+constexpr SyscallSpec kTable[] = {
+  // name              effect                 a0         a1            a2          a3            a4          a5
+  // Read family. Read iff count > 0, the fd is open for reading, is not a directory, and for a
+  // regular file the offset (explicit, or the fd position) lies before the end of the file.
+  {"read",             Effect::kRead,         {kFdIn,    kNone,        kCount}},
+  {"pread64",          Effect::kRead,         {kFdIn,    kNone,        kCount,     kOffset}},
+  {"readv",            Effect::kRead,         {kFdIn,    kIovec,       kIovCount}},
+  {"preadv",           Effect::kRead,         {kFdIn,    kIovec,       kIovCount,  kOffset}},
+  {"preadv2",          Effect::kRead,         {kFdIn,    kIovec,       kIovCount,  kOffsetOrPos}},
+  // Write family. Written iff count > 0 and the fd is open for writing.
+  {"write",            Effect::kWrite,        {kFdOut,   kNone,        kCount}},
+  {"pwrite64",         Effect::kWrite,        {kFdOut,   kNone,        kCount,     kOffset}},
+  {"writev",           Effect::kWrite,        {kFdOut,   kIovec,       kIovCount}},
+  {"pwritev",          Effect::kWrite,        {kFdOut,   kIovec,       kIovCount,  kOffset}},
+  {"pwritev2",         Effect::kWrite,        {kFdOut,   kIovec,       kIovCount,  kOffsetOrPos}},
+  // In-kernel copies. Both sides count iff count > 0, the source is readable and the sink
+  // writable, and the source has bytes at its offset: a regular file before its end, a pipe
+  // holding data. A splice from an empty pipe is confirmed afterwards by the sink's position.
+  {"sendfile",         Effect::kTransfer,     {kFdOut,   kFdIn,        kOffTInPtr, kCount}},
+  {"sendfile64",       Effect::kTransfer,     {kFdOut,   kFdIn,        kOffsetInPtr, kCount}},
+  {"splice",           Effect::kTransfer,     {kFdIn,    kOffsetInPtr, kFdOut,     kOffsetOutPtr, kCount}},
+  {"copy_file_range",  Effect::kTransfer,     {kFdIn,    kOffsetInPtr, kFdOut,     kOffsetOutPtr, kCount}},
+  // Mappings of a file (anonymous ones never notify). Read iff PROT_READ or PROT_EXEC, the fd is
+  // readable and the offset lies before the end of the file; written iff MAP_SHARED with
+  // PROT_WRITE on an fd open for writing. ia32's "mmap" takes a struct pointer: not decoded.
+  {"mmap",             Effect::kMap,          {kNone,    kMapLength,   kMapProt,   kMapFlags,    kFdMapped,  kMapOffset}, kNotIa32},
+  {"mmap2",            Effect::kMap,          {kNone,    kMapLength,   kMapProt,   kMapFlags,    kFdMapped,  kMapPages}},
+  // Descriptor life cycle: whatever an fd refers to just before it goes away (close, or the
+  // target of dup2/dup3) was opened by the tree.
+  {"close",            Effect::kClose,        {kFdClosed}},
+  {"close_range",      Effect::kCloseRange,   {kFdFirst, kFdLast}},
+  {"dup2",             Effect::kClose,        {kNone,    kFdClosed}},
+  {"dup3",             Effect::kClose,        {kNone,    kFdClosed}},
+  // Process life cycle: argv and environment are read back from /proc after the exec.
+  {"execve",           Effect::kExec,         {}},
+  {"execveat",         Effect::kExec,         {}},
+  {"exit",             Effect::kExitThread,   {}},
+  {"exit_group",       Effect::kExitProcess,  {}},
+  // Refused: io_uring performs file I/O without system calls that seccomp sees.
+  {"io_uring_setup",   Effect::kDenyIoUring,  {}},
+};
+// clang-format on
+
+constexpr bool equal(const char* a, const char* b) {
+  for (; *a != '\0' && *a == *b; ++a, ++b) {
+  }
+  return *a == *b;
+}
+
+constexpr bool has(const SyscallSpec& row, ArgRole role) {
+  for (ArgRole r : row.args) {
+    if (r == role) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Each effect needs the roles its attribution rule reads; a row missing one is a table bug.
+constexpr bool roles_fit_effect(const SyscallSpec& row) {
+  const bool counted = has(row, kCount) || (has(row, kIovec) && has(row, kIovCount));
+  switch (row.effect) {
+    case Effect::kRead:
+      return has(row, kFdIn) && counted;
+    case Effect::kWrite:
+      return has(row, kFdOut) && counted;
+    case Effect::kTransfer:
+      return has(row, kFdIn) && has(row, kFdOut) && has(row, kCount);
+    case Effect::kMap:
+      return has(row, kFdMapped) && has(row, kMapProt) && has(row, kMapFlags) &&
+             has(row, kMapLength) && (has(row, kMapOffset) || has(row, kMapPages));
+    case Effect::kClose:
+      return has(row, kFdClosed);
+    case Effect::kCloseRange:
+      return has(row, kFdFirst) && has(row, kFdLast);
+    case Effect::kExec:
+    case Effect::kExitThread:
+    case Effect::kExitProcess:
+    case Effect::kDenyIoUring:
+      return true;
+  }
+  return false;
+}
+
+// A 64-bit offset spans two registers on 32-bit ABIs, so the register after it must be free.
+constexpr bool offsets_have_room(const SyscallSpec& row) {
+  for (std::size_t i = 0; i < row.args.size(); ++i) {
+    if (row.args[i] == kOffset || row.args[i] == kOffsetOrPos) {
+      if (i + 1 >= row.args.size() || row.args[i + 1] != kNone) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+consteval bool validate_table() {
+  for (std::size_t i = 0; i < std::size(kTable); ++i) {
+    if (!roles_fit_effect(kTable[i]) || !offsets_have_room(kTable[i])) {
+      return false;
+    }
+    for (std::size_t j = i + 1; j < std::size(kTable); ++j) {
+      if (equal(kTable[i].name, kTable[j].name)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+static_assert(validate_table(), "syscall table: duplicate name or roles that do not fit the effect");
+
+}  // namespace
+
+std::span<const SyscallSpec> traced_syscalls() noexcept { return kTable; }
+
+}  // namespace roar::seccomp

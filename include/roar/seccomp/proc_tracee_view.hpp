@@ -1,0 +1,39 @@
+// ProcTraceeView: TraceeView over /proc and process_vm_readv, for one notifying thread.
+#pragma once
+
+#include "roar/seccomp/tracee_view.hpp"
+
+namespace roar::seccomp {
+
+// Only reads that cannot block on the traced tree are made: readlink of magic links (which only
+// formats a path), statx with AT_STATX_DONT_SYNC (no FUSE round trip), /proc text files, and a
+// non-blocking open of a pipe the thread already reads from.
+class ProcTraceeView final : public TraceeView {
+ public:
+  // `proc_dir` is an open descriptor of /proc; `tid` the notifying thread.
+  ProcTraceeView(int proc_dir, int tid) noexcept : proc_dir_(proc_dir), tid_(tid) {}
+
+  std::optional<std::string> fd_link(int fd) override;
+  std::optional<FdAccess> fd_access(int fd) override;
+  std::optional<FileStat> fd_stat(int fd) override;
+  std::optional<std::uint64_t> fd_position(int fd) override;
+  std::optional<std::uint64_t> pipe_bytes(int fd) override;
+  std::vector<int> open_fds() override;
+  bool read_memory(std::uint64_t addr, void* out, std::size_t len) override;
+  std::optional<ThreadStatus> status() override;
+  std::optional<std::string> cmdline(int pid) override;
+  std::optional<std::string> environ(int pid) override;
+  std::vector<int> children(int pid) override;
+
+ private:
+  int proc_dir_;
+  int tid_;
+};
+
+// Reads a whole small file below `dir` (a /proc text file); nullopt if it cannot be opened.
+std::optional<std::string> read_small_file(int dir, const char* relative_path);
+
+// Lists the numeric entries of a /proc directory ("<tid>/fd", "<pid>/task").
+std::vector<int> list_numeric_entries(int dir, const char* relative_path);
+
+}  // namespace roar::seccomp

@@ -1,0 +1,59 @@
+// ProcessTable: every process of the traced tree, its parent, argv and environment.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace roar::seccomp {
+
+struct ProcessRecord {
+  int pid = 0;
+  std::optional<int> parent_pid;  // nullopt for the root only
+  std::string cmdline;            // NUL-separated argv, as /proc/<pid>/cmdline shows it
+  std::string environ;            // NUL-separated environment
+  bool image_may_have_changed = false;  // an exec ran since cmdline/environ were read
+  bool exited = false;
+};
+
+// What a notification taught us about a process; applied with ProcessTable::apply.
+struct ProcessSighting {
+  int pid = 0;
+  std::optional<int> parent_pid;
+  std::optional<std::string> cmdline;
+  std::optional<std::string> environ;
+  bool image_may_have_changed = false;
+};
+
+class ProcessTable {
+ public:
+  // The root is known before it runs: its argv is the command as given (so a script run by its
+  // shebang keeps the name the user typed) and its environment the tracer's own.
+  void add_root(int pid, std::string cmdline, std::string environ);
+  [[nodiscard]] int root_pid() const noexcept { return root_pid_; }
+
+  // The live process a thread belongs to, if known.
+  [[nodiscard]] std::optional<int> tgid_of(int tid) const;
+  void remember_thread(int tid, int tgid);
+  [[nodiscard]] const ProcessRecord* live(int pid) const;
+
+  void apply(const ProcessSighting& sighting);
+  // The process started an exec: argv and environment must be re-read, and the threads other
+  // than the caller will be gone if it succeeds.
+  void exec_started(int pid);
+  void thread_exited(int tid);
+  void process_exited(int pid);
+
+  // All records, live and exited, in pid order (a reused pid appears once per process).
+  [[nodiscard]] std::vector<ProcessRecord> sorted() const;
+
+ private:
+  int root_pid_ = 0;
+  std::vector<ProcessRecord> records_;
+  std::unordered_map<int, std::size_t> live_;    // pid -> index into records_
+  std::unordered_map<int, int> tgid_of_;         // tid -> pid
+  std::unordered_map<int, std::vector<int>> threads_;  // pid -> tids seen
+};
+
+}  // namespace roar::seccomp

@@ -1,0 +1,30 @@
+// Supervisor: the notification loop, answering every notification exactly once.
+#pragma once
+
+#include "roar/seccomp/listener.hpp"
+#include "roar/seccomp/log.hpp"
+#include "roar/seccomp/notification_handler.hpp"
+
+namespace roar::seccomp {
+
+class Supervisor {
+ public:
+  // `proc_dir` is an open /proc; `stop_fd` an eventfd the run writes to when the tree is gone.
+  Supervisor(Listener& listener, NotificationHandler& handler, int proc_dir, int stop_fd,
+             const Log& log) noexcept
+      : listener_(listener), handler_(handler), proc_dir_(proc_dir), stop_fd_(stop_fd), log_(log) {}
+
+  // Serves notifications until stop_fd is readable or no task uses the filter any more.
+  void run() noexcept;
+
+ private:
+  void serve_one() noexcept;
+
+  Listener& listener_;
+  NotificationHandler& handler_;
+  int proc_dir_;
+  int stop_fd_;
+  const Log& log_;
+};
+
+}  // namespace roar::seccomp

@@ -1,0 +1,36 @@
+// Maps (ABI, syscall number) of a notification back to its table row.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "roar/seccomp/abi.hpp"
+#include "roar/seccomp/syscall_spec.hpp"
+
+namespace roar::seccomp {
+
+// A table row resolved to a number on one ABI; the filter and the index are built from these.
+struct ResolvedSyscall {
+  const AbiInfo* abi;
+  int nr;  // as the kernel reports it (x32 numbers include __X32_SYSCALL_BIT)
+  const SyscallSpec* spec;
+};
+
+// Resolves every row on every host ABI through libseccomp; rows whose name does not exist on
+// an ABI (open on aarch64, mmap2 on x86-64) are skipped there.
+std::vector<ResolvedSyscall> resolve_table(std::span<const SyscallSpec> table);
+
+class SyscallIndex {
+ public:
+  explicit SyscallIndex(const std::vector<ResolvedSyscall>& resolved);
+
+  // The row for a notification, or nullptr if the call is not one we trace on that ABI.
+  [[nodiscard]] const SyscallSpec* find(const AbiInfo& abi, std::int32_t nr) const noexcept;
+
+ private:
+  static constexpr std::uint32_t kMaxNr = 1024;
+  std::vector<const SyscallSpec*> rows_;  // kAbiCount * kMaxNr entries
+};
+
+}  // namespace roar::seccomp

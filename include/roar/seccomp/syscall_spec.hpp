@@ -1,0 +1,75 @@
+// The vocabulary of the syscall table: what each argument means and what the call does.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+namespace roar::seccomp {
+
+// The system-call ABIs a traced program may use. On x86-64 a process can issue 64-bit, ia32
+// (int 0x80) and x32 system calls; each has its own numbers and argument layouts.
+enum class Abi : std::uint8_t { kX86_64, kI386, kX32, kAarch64, kArm };
+inline constexpr std::size_t kAbiCount = 5;
+
+// Set of ABIs a table row applies to.
+using AbiMask = std::uint8_t;
+constexpr AbiMask abi_bit(Abi abi) { return static_cast<AbiMask>(1U << static_cast<unsigned>(abi)); }
+inline constexpr AbiMask kAllAbis = 0xff;
+
+// The role of one argument register. The decoder switches only over roles, never over syscalls,
+// so a new syscall with a known shape is one table row.
+enum class ArgRole : std::uint8_t {
+  kNone,          // not decoded; must stay first so that omitted trailing arguments default to it
+  kFdIn,          // bytes flow out of this fd's file into the process (or to kFdOut)
+  kFdOut,         // bytes flow into this fd's file
+  kFdMapped,      // the fd whose file an mmap maps
+  kFdClosed,      // the fd the call releases (close, or the target of dup2/dup3)
+  kFdFirst,       // first fd of a close_range
+  kFdLast,        // last fd of a close_range
+  kCount,         // size_t byte count; zero moves nothing, so the filter skips it
+  kIovec,         // struct iovec* whose lengths add up to the byte count
+  kIovCount,      // number of iovec entries; zero moves nothing, so the filter skips it
+  kOffset,        // 64-bit file offset; on ia32 it spans this register (low) and the next (high)
+  kOffsetOrPos,   // like kOffset, but -1 means "the fd's current position" (preadv2, pwritev2)
+  kOffsetInPtr,   // loff_t* offset for kFdIn; NULL means the fd's current position
+  kOffsetOutPtr,  // loff_t* offset for kFdOut; NULL means the fd's current position
+  kOffTInPtr,     // off_t* offset for kFdIn (sendfile): its width is the ABI's off_t
+  kMapLength,     // mmap length in bytes
+  kMapProt,       // mmap PROT_* bits
+  kMapFlags,      // mmap MAP_* bits; the filter skips anonymous mappings
+  kMapOffset,     // mmap file offset in bytes
+  kMapPages,      // mmap2 file offset in 4096-byte units
+};
+
+// What the call does to files, as far as attribution is concerned.
+enum class Effect : std::uint8_t {
+  kRead,          // bytes from kFdIn's file reach the process
+  kWrite,         // bytes from the process reach kFdOut's file
+  kTransfer,      // bytes move from kFdIn's file to kFdOut's file inside the kernel
+  kMap,           // kFdMapped's file is mapped: readable mapping = read, shared writable = written
+  kClose,         // kFdClosed is released
+  kCloseRange,    // kFdFirst..kFdLast are released (or marked close-on-exec)
+  kExec,          // the process image is replaced and close-on-exec fds are released
+  kExitThread,    // the calling thread ends
+  kExitProcess,   // every thread of the process ends and its fds are released
+  kDenyIoUring,   // refused with ENOSYS: io_uring moves bytes without syscalls we can see
+};
+
+// One row of the table. Rows are keyed by name; numbers come from libseccomp per ABI.
+struct SyscallSpec {
+  const char* name;  // libseccomp's name; NUL-terminated because libseccomp needs a C string
+  Effect effect;
+  std::array<ArgRole, 6> args{};
+  AbiMask abis = kAllAbis;  // ABIs where `name` has the meaning described by `args`
+};
+
+// The table itself: every syscall the tracer is notified of (filters/syscall_table.cpp).
+std::span<const SyscallSpec> traced_syscalls() noexcept;
+
+// Human-readable names for diagnostics and the filter printer.
+const char* to_string(ArgRole role) noexcept;
+const char* to_string(Effect effect) noexcept;
+const char* to_string(Abi abi) noexcept;
+
+}  // namespace roar::seccomp

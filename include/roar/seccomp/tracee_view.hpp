@@ -1,0 +1,60 @@
+// TraceeView: everything the supervisor may learn about a thread that is blocked in a notification.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace roar::seccomp {
+
+// Access mode of an open file description, as /proc/<tid>/fd/<n> shows it in its link mode.
+// Neither bit set means an O_PATH descriptor, which can neither read nor write.
+struct FdAccess {
+  bool readable = false;
+  bool writable = false;
+};
+
+// The file behind a descriptor (stat through the /proc magic link, never syncing with FUSE).
+struct FileStat {
+  mode_t type = 0;  // S_IFMT bits
+  std::uint64_t size = 0;
+  std::uint64_t nlink = 0;
+};
+
+struct ThreadStatus {
+  int tgid = 0;  // the thread group (process) the thread belongs to
+  int ppid = 0;  // the parent process
+};
+
+// Reads about one notifying thread. The real implementation reads /proc and the thread's memory;
+// tests use an in-memory fake. Every read may fail (nullopt/false) because the thread can die or
+// be interrupted at any time; callers then record less, never something wrong.
+class TraceeView {
+ public:
+  virtual ~TraceeView() = default;
+
+  // Target of the descriptor as the kernel prints it ("/a/b", "pipe:[12]", "/x (deleted)").
+  virtual std::optional<std::string> fd_link(int fd) = 0;
+  virtual std::optional<FdAccess> fd_access(int fd) = 0;
+  virtual std::optional<FileStat> fd_stat(int fd) = 0;
+  // Current file position of the descriptor.
+  virtual std::optional<std::uint64_t> fd_position(int fd) = 0;
+  // Bytes waiting in the pipe the descriptor refers to.
+  virtual std::optional<std::uint64_t> pipe_bytes(int fd) = 0;
+  // Every descriptor number open in the thread's descriptor table.
+  virtual std::vector<int> open_fds() = 0;
+  // Copies `len` bytes of the thread's memory at `addr`; false if they cannot be read.
+  virtual bool read_memory(std::uint64_t addr, void* out, std::size_t len) = 0;
+
+  virtual std::optional<ThreadStatus> status() = 0;
+  // NUL-separated argv and environment of a process, exactly as /proc shows them.
+  virtual std::optional<std::string> cmdline(int pid) = 0;
+  virtual std::optional<std::string> environ(int pid) = 0;
+  // Live children of every thread of process `pid`.
+  virtual std::vector<int> children(int pid) = 0;
+};
+
+}  // namespace roar::seccomp

@@ -1,0 +1,306 @@
+// The attribution rules, one function per Effect. A call is seen before it runs, so each rule
+// decides from the arguments and the kernel state whether the call will move bytes (see the
+// comments on the rows of filters/syscall_table.cpp).
+#include "roar/seccomp/attribution.hpp"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <linux/uio.h>
+
+#include <cstring>
+
+#include "roar/seccomp/fd_target.hpp"
+
+namespace roar::seccomp {
+namespace {
+
+// Whether the source of a read or transfer has bytes for the call to move.
+enum class Bytes { kNone, kSome, kUnknown };
+
+struct Rule {
+  const SyscallArgs& args;
+  const AbiInfo& abi;
+  TraceeView& view;
+  const AccessLog& known;
+  int tid;
+  Attribution& out;
+
+  void add(const std::string& path, Access access) { out.events.push_back({path, access}); }
+
+  // Sum of the iovec lengths, or nullopt if the array cannot be read.
+  std::optional<std::uint64_t> iovec_bytes() {
+    const std::uint64_t n = *args.iov_count;
+    if (n > UIO_MAXIOV) {
+      return 0;  // EINVAL
+    }
+    const std::size_t width = abi.pointer_size;
+    unsigned char buf[UIO_MAXIOV * 2 * sizeof(std::uint64_t)];
+    if (!view.read_memory(args.iovec, buf, n * 2 * width)) {
+      return std::nullopt;
+    }
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t len = 0;
+      if (width == 4) {
+        std::uint32_t len32 = 0;
+        std::memcpy(&len32, buf + (2 * i + 1) * width, width);
+        len = len32;
+      } else {
+        std::memcpy(&len, buf + (2 * i + 1) * width, width);
+      }
+      total += len;
+    }
+    return total;
+  }
+
+  // False only when the call certainly moves zero bytes.
+  bool requests_bytes() {
+    if (args.count) {
+      return *args.count > 0;
+    }
+    if (!args.iov_count || *args.iov_count == 0) {
+      return false;
+    }
+    const std::optional<std::uint64_t> total = iovec_bytes();
+    if (!total) {
+      out.memory_unreadable = true;  // the filter guarantees at least one entry: assume bytes
+      return true;
+    }
+    return *total > 0;
+  }
+
+  // The offset the call reads `fd` at: explicit, through a pointer, or the fd's position.
+  std::optional<std::uint64_t> offset_of(int fd, std::optional<std::int64_t> explicit_offset,
+                                         std::uint64_t ptr, unsigned ptr_size) {
+    if (explicit_offset) {
+      if (*explicit_offset < 0) {
+        return std::nullopt;
+      }
+      return static_cast<std::uint64_t>(*explicit_offset);
+    }
+    if (ptr != 0) {
+      std::int64_t value = 0;
+      if (ptr_size == 4) {
+        std::int32_t value32 = 0;
+        if (!view.read_memory(ptr, &value32, sizeof value32)) {
+          out.memory_unreadable = true;
+          return std::nullopt;
+        }
+        value = value32;
+      } else if (!view.read_memory(ptr, &value, sizeof value)) {
+        out.memory_unreadable = true;
+        return std::nullopt;
+      }
+      return value < 0 ? std::nullopt : std::optional<std::uint64_t>(value);
+    }
+    return view.fd_position(fd);
+  }
+
+  // Does the readable descriptor `fd` have bytes at the offset the call will use?
+  Bytes source_bytes(int fd, std::optional<std::int64_t> explicit_offset, std::uint64_t ptr,
+                     unsigned ptr_size) {
+    const std::optional<FileStat> st = view.fd_stat(fd);
+    if (!st) {
+      return Bytes::kUnknown;
+    }
+    switch (st->type) {
+      case S_IFDIR:
+        return Bytes::kNone;  // EISDIR
+      case S_IFREG: {
+        const auto offset = offset_of(fd, explicit_offset, ptr, ptr_size);
+        if (!offset) {
+          return out.memory_unreadable ? Bytes::kUnknown : Bytes::kNone;
+        }
+        return *offset < st->size ? Bytes::kSome : Bytes::kNone;
+      }
+      case S_IFIFO: {
+        const std::optional<std::uint64_t> waiting = view.pipe_bytes(fd);
+        return waiting && *waiting > 0 ? Bytes::kSome : Bytes::kUnknown;
+      }
+      default:
+        return Bytes::kSome;  // devices and sockets: the call itself decides
+    }
+  }
+
+  bool readable(int fd) {
+    const std::optional<FdAccess> a = view.fd_access(fd);
+    return a && a->readable;
+  }
+  bool writable(int fd) {
+    const std::optional<FdAccess> a = view.fd_access(fd);
+    return a && a->writable;
+  }
+
+  void read() {
+    const std::optional<std::string> path = file_path_of(view, args.fd_in);
+    if (!path || known.contains(*path, Access::kRead, tid)) {
+      return;
+    }
+    if (!requests_bytes() || !readable(args.fd_in)) {
+      return;
+    }
+    if (source_bytes(args.fd_in, args.offset, 0, 8) != Bytes::kNone) {
+      add(*path, Access::kRead);
+    }
+  }
+
+  void write() {
+    const std::optional<std::string> path = file_path_of(view, args.fd_out);
+    if (!path || known.contains(*path, Access::kWritten, tid)) {
+      return;
+    }
+    if (requests_bytes() && writable(args.fd_out)) {
+      add(*path, Access::kWritten);
+    }
+  }
+
+  void transfer() {
+    const std::optional<std::string> in = file_path_of(view, args.fd_in);
+    const std::optional<std::string> sink = file_path_of(view, args.fd_out);
+    const bool need_in = in && !known.contains(*in, Access::kRead, tid);
+    const bool need_out = sink && !known.contains(*sink, Access::kWritten, tid);
+    if ((!need_in && !need_out) || !readable(args.fd_in) || !writable(args.fd_out)) {
+      return;
+    }
+    const Bytes bytes = source_bytes(args.fd_in, std::nullopt, args.offset_in_ptr,
+                                     args.offset_in_size);
+    if (bytes == Bytes::kSome) {
+      if (need_in) {
+        add(*in, Access::kRead);
+      }
+      if (need_out) {
+        add(*sink, Access::kWritten);
+      }
+      return;
+    }
+    // An empty pipe may still be filled while the call waits: the sink's offset will tell.
+    if (bytes == Bytes::kUnknown && need_out) {
+      const auto before = offset_of(args.fd_out, std::nullopt, args.offset_out_ptr, 8);
+      if (before) {
+        out.pending = PendingCheck{args.fd_out, args.offset_out_ptr, *before, *sink};
+      }
+    }
+  }
+
+  void map() {
+    const std::optional<std::string> path = file_path_of(view, args.fd_mapped);
+    if (!path) {
+      return;
+    }
+    const bool maps_readable = (args.map_prot & (PROT_READ | PROT_EXEC)) != 0;
+    const std::uint64_t type = args.map_flags & MAP_TYPE;
+    const bool shared_writable = (args.map_prot & PROT_WRITE) != 0 &&
+                                 (type == MAP_SHARED || type == MAP_SHARED_VALIDATE);
+    const bool need_read = maps_readable && !known.contains(*path, Access::kRead, tid);
+    const bool need_write = shared_writable && !known.contains(*path, Access::kWritten, tid);
+    if ((!need_read && !need_write) || args.map_length == 0) {
+      return;
+    }
+    // Every file mapping needs a readable descriptor; a shared writable one a writable one too.
+    const std::optional<FdAccess> access = view.fd_access(args.fd_mapped);
+    if (!access || !access->readable) {
+      return;
+    }
+    if (need_read && source_bytes(args.fd_mapped, static_cast<std::int64_t>(args.map_offset), 0,
+                                  8) == Bytes::kSome) {
+      add(*path, Access::kRead);
+    }
+    if (need_write && access->writable) {
+      add(*path, Access::kWritten);
+    }
+  }
+
+  // A descriptor about to be released: its file was opened by the tree.
+  void opened(int fd) {
+    const std::optional<std::string> path = file_path_of(view, fd);
+    if (!path || known.contains(*path)) {
+      return;
+    }
+    // O_PATH descriptors open nothing, and directories are not files.
+    const std::optional<FdAccess> access = view.fd_access(fd);
+    if (!access || (!access->readable && !access->writable)) {
+      return;
+    }
+    const std::optional<FileStat> st = view.fd_stat(fd);
+    if (st && st->type != S_IFDIR) {
+      add(*path, Access::kOpened);
+    }
+  }
+
+  void opened_all(std::uint32_t first, std::uint32_t last) {
+    for (int fd : view.open_fds()) {
+      const auto u = static_cast<std::uint32_t>(fd);
+      if (u >= first && u <= last) {
+        opened(fd);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::optional<std::string> file_path_of(TraceeView& view, int fd) {
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  const std::optional<std::string> link = view.fd_link(fd);
+  if (!link) {
+    return std::nullopt;
+  }
+  FdTarget target = classify_fd_link(*link);
+  switch (target.kind) {
+    case TargetKind::kPath:
+      return std::move(target.path);
+    case TargetKind::kDeleted: {
+      // Unlinked files keep their original path; a file really named "x (deleted)" keeps it all.
+      const std::optional<FileStat> st = view.fd_stat(fd);
+      if (st && st->nlink > 0) {
+        return *link;
+      }
+      return std::move(target.path);
+    }
+    case TargetKind::kMemfd:
+    case TargetKind::kPipe:
+    case TargetKind::kSocket:
+    case TargetKind::kAnonymous:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const AbiInfo& abi,
+                      TraceeView& view, const AccessLog& known, int tid) {
+  Attribution out;
+  Rule rule{args, abi, view, known, tid, out};
+  switch (spec.effect) {
+    case Effect::kRead: rule.read(); break;
+    case Effect::kWrite: rule.write(); break;
+    case Effect::kTransfer: rule.transfer(); break;
+    case Effect::kMap: rule.map(); break;
+    case Effect::kClose: rule.opened(args.fd_closed); break;
+    case Effect::kCloseRange: rule.opened_all(args.fd_first, args.fd_last); break;
+    case Effect::kExec:
+    case Effect::kExitProcess: rule.opened_all(0, UINT32_MAX); break;
+    case Effect::kExitThread:
+    case Effect::kDenyIoUring: break;
+  }
+  return out;
+}
+
+std::vector<FileEvent> settle(const PendingCheck& check, TraceeView& view) {
+  std::optional<std::uint64_t> now;
+  if (check.offset_ptr != 0) {
+    std::int64_t value = 0;
+    if (view.read_memory(check.offset_ptr, &value, sizeof value) && value >= 0) {
+      now = static_cast<std::uint64_t>(value);
+    }
+  } else {
+    now = view.fd_position(check.fd);
+  }
+  if (now && *now > check.before) {
+    return {FileEvent{check.path, Access::kWritten}};
+  }
+  return {};
+}
+
+}  // namespace roar::seccomp

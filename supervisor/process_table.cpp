@@ -1,0 +1,99 @@
+// ProcessTable: process records keyed by pid while alive, kept in full after they exit.
+#include "roar/seccomp/process_table.hpp"
+
+#include <algorithm>
+
+namespace roar::seccomp {
+
+void ProcessTable::add_root(int pid, std::string cmdline, std::string environ) {
+  root_pid_ = pid;
+  live_[pid] = records_.size();
+  records_.push_back(ProcessRecord{pid, std::nullopt, std::move(cmdline), std::move(environ),
+                                   false, false});
+  remember_thread(pid, pid);
+}
+
+std::optional<int> ProcessTable::tgid_of(int tid) const {
+  const auto it = tgid_of_.find(tid);
+  if (it == tgid_of_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void ProcessTable::remember_thread(int tid, int tgid) {
+  if (tgid_of_.insert_or_assign(tid, tgid).second) {
+    threads_[tgid].push_back(tid);
+  }
+}
+
+const ProcessRecord* ProcessTable::live(int pid) const {
+  const auto it = live_.find(pid);
+  return it == live_.end() ? nullptr : &records_[it->second];
+}
+
+void ProcessTable::apply(const ProcessSighting& s) {
+  auto it = live_.find(s.pid);
+  if (it == live_.end()) {
+    it = live_.emplace(s.pid, records_.size()).first;
+    records_.push_back(ProcessRecord{s.pid, s.parent_pid, {}, {}, false, false});
+  }
+  ProcessRecord& r = records_[it->second];
+  if (s.cmdline) {
+    r.cmdline = *s.cmdline;
+  }
+  if (s.environ) {
+    r.environ = *s.environ;
+  }
+  r.image_may_have_changed = s.image_may_have_changed;
+}
+
+void ProcessTable::exec_started(int pid) {
+  const auto it = live_.find(pid);
+  if (it != live_.end()) {
+    records_[it->second].image_may_have_changed = true;
+  }
+  // A successful exec ends every other thread and hands the caller the pid as its tid; their
+  // tids may then be reused by unrelated processes, so forget them all.
+  const auto threads = threads_.find(pid);
+  if (threads != threads_.end()) {
+    for (int tid : threads->second) {
+      tgid_of_.erase(tid);
+    }
+    threads_.erase(threads);
+  }
+}
+
+void ProcessTable::thread_exited(int tid) {
+  const auto it = tgid_of_.find(tid);
+  if (it == tgid_of_.end()) {
+    return;
+  }
+  auto& siblings = threads_[it->second];
+  siblings.erase(std::remove(siblings.begin(), siblings.end(), tid), siblings.end());
+  tgid_of_.erase(it);
+}
+
+void ProcessTable::process_exited(int pid) {
+  const auto it = live_.find(pid);
+  if (it != live_.end()) {
+    records_[it->second].exited = true;
+    live_.erase(it);
+  }
+  const auto threads = threads_.find(pid);
+  if (threads != threads_.end()) {
+    for (int tid : threads->second) {
+      tgid_of_.erase(tid);
+    }
+    threads_.erase(threads);
+  }
+}
+
+std::vector<ProcessRecord> ProcessTable::sorted() const {
+  std::vector<ProcessRecord> out = records_;
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ProcessRecord& a, const ProcessRecord& b) { return a.pid < b.pid; });
+  return out;
+}
+
+}  // namespace roar::seccomp

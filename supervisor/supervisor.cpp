@@ -1,0 +1,72 @@
+// Supervisor: receive -> read /proc -> ID_VALID -> answer -> record, for every notification.
+#include "roar/seccomp/supervisor.hpp"
+
+#include <poll.h>
+
+#include <cstring>
+
+#include "roar/seccomp/proc_tracee_view.hpp"
+
+namespace roar::seccomp {
+
+void Supervisor::serve_one() noexcept {
+  Result<Notification> n = listener_.receive();
+  if (!n) {
+    // ENOENT: the caller died or was interrupted before we received it; nothing to answer.
+    if (n.error().code != ENOENT) {
+      log_.error("%s", n.error().message().c_str());
+    }
+    return;
+  }
+  Prepared prepared;
+  bool prepared_ok = true;
+  try {
+    ProcTraceeView view(proc_dir_, n->tid);
+    prepared = handler_.prepare(*n, view);
+  } catch (const std::exception& e) {
+    // Nothing may keep a traced thread waiting: answer even if attribution failed.
+    log_.error("attributing a system call failed: %s", e.what());
+    prepared_ok = false;
+  }
+  // Reads above are trusted only if the thread is still in this very call: otherwise its tid
+  // may have been reused, or a signal abandoned the call (a restart notifies again).
+  const bool valid = listener_.id_valid(n->id);
+  const Status answered = prepared.error != 0 ? listener_.respond_error(n->id, prepared.error)
+                                              : listener_.respond_continue(n->id);
+  if (!answered) {
+    log_.error("%s", answered.error().message().c_str());
+  }
+  if (valid && prepared_ok) {
+    try {
+      handler_.commit(std::move(prepared));
+    } catch (const std::exception& e) {
+      log_.error("recording a system call failed: %s", e.what());
+    }
+  }
+}
+
+void Supervisor::run() noexcept {
+  pollfd fds[2] = {{listener_.fd(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      log_.error("poll on the seccomp listener: %s", std::strerror(errno));
+      return;
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      serve_one();
+      continue;
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      return;
+    }
+    // POLLHUP: no task uses the filter any more, so no notification can come.
+    if ((fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
+      return;
+    }
+  }
+}
+
+}  // namespace roar::seccomp
