@@ -1,0 +1,199 @@
+"""Helpers for integration scenarios: run a command under the built tracer, decode the report the
+way roar does (msgpack.unpackb(raw=False)), check its invariants, and compare exact file sets."""
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+
+import msgpack
+
+TRACER = os.environ.get("ROAR_SECCOMP", "")
+REPORT_TOOL = os.environ.get("ROAR_SECCOMP_REPORT", "")
+FIXTURES = os.environ.get("ROAR_FIXTURES", "")
+SANITIZED = bool(os.environ.get("ROAR_SANITIZE"))
+
+
+class Skip(Exception):
+    """Raised to skip a scenario; the message says why."""
+
+
+def skip(reason):
+    raise Skip(reason)
+
+
+def unprivileged():
+    return os.geteuid() != 0
+
+
+def need_tool(name):
+    path = shutil.which(name)
+    if path is None:
+        skip(f"{name} is not installed")
+    return path
+
+
+def fixture(name):
+    """Path of a test fixture program built in tests/fixtures."""
+    path = os.path.join(FIXTURES, name)
+    if not os.path.exists(path):
+        skip(f"fixture {name} was not built (see tests/fixtures/CMakeLists.txt)")
+    return path
+
+
+@contextlib.contextmanager
+def workdir():
+    """A private, canonical temporary directory that the scenario's files live in."""
+    path = os.path.realpath(tempfile.mkdtemp(prefix="roar-it-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _path_str(p):
+    return os.fsdecode(p) if isinstance(p, bytes) else p
+
+
+class Run:
+    """The outcome of one traced command."""
+
+    def __init__(self, proc, report, raw, tmp):
+        self.exit_code = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr.decode(errors="replace") if proc.stderr is not None else ""
+        self.report = report
+        self.raw = raw
+        self.tmp = tmp
+
+    def _under(self, paths, under):
+        under = under or self.tmp
+        prefix = under.rstrip("/") + "/"
+        return {p[len(prefix):] for p in map(_path_str, paths) if p.startswith(prefix)}
+
+    def files(self):
+        return {_path_str(f["path"]): f for f in self.report.get("files", [])}
+
+    def reads(self, under=None):
+        """R: read_files plus every files record with read set (roar's tests compute it so)."""
+        paths = list(self.report.get("read_files", []))
+        paths += [f["path"] for f in self.report.get("files", []) if f.get("read")]
+        return self._under(paths, under)
+
+    def writes(self, under=None):
+        paths = list(self.report.get("written_files", []))
+        paths += [f["path"] for f in self.report.get("files", []) if f.get("written")]
+        return self._under(paths, under)
+
+    def opened(self, under=None):
+        return self._under([f["path"] for f in self.report.get("files", [])], under)
+
+    def processes(self):
+        return self.report["processes"]
+
+    def root(self):
+        roots = [p for p in self.report["processes"] if p["parent_pid"] is None]
+        assert len(roots) == 1, roots
+        return roots[0]
+
+    def warnings(self):
+        return self.report.get("warnings", [])
+
+
+def check_invariants(report):
+    """What every report must satisfy (SPEC §3, roar's comprehensive_report_invariants)."""
+    assert isinstance(report, dict)
+    assert report["version"] == 1
+    assert report["tracer_mode"] == "seccomp"
+    assert report["events_dropped"] == 0
+    assert isinstance(report["start_time"], float) and report["start_time"] > 0
+    assert report["end_time"] >= report["start_time"]
+    pids = [p["pid"] for p in report["processes"]]
+    assert pids == sorted(pids), "processes are sorted by pid"
+    assert all(p > 0 for p in pids)
+    assert sum(1 for p in report["processes"] if p["parent_pid"] is None) == 1
+    for p in report["processes"]:
+        assert set(p) == {"pid", "parent_pid", "command", "env"}, p.keys()
+        assert all(isinstance(a, str) for a in p["command"])
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in p["env"].items())
+    files = report["files"]
+    keys = [os.fsencode(f["path"]) if isinstance(f["path"], str) else f["path"] for f in files]
+    assert keys == sorted(keys), "files are sorted bytewise"
+    assert len(set(keys)) == len(keys), "one record per path"
+    for f in files:
+        assert set(f) <= {"path", "read", "written", "read_threads", "written_threads"}, f
+        assert f["read"] == bool(f.get("read_threads")), f
+        assert f["written"] == bool(f.get("written_threads")), f
+        assert isinstance(f["path"], bytes) or f["path"].startswith("/"), f
+    lists = {
+        "opened_files": [f["path"] for f in files],
+        "read_files": [f["path"] for f in files if f["read"]],
+        "written_files": [f["path"] for f in files if f["written"]],
+    }
+    for key, expected in lists.items():
+        assert report.get(key, []) == expected, key
+
+
+def trace(cmd, cwd, *, tracer_args=(), stdin=None, stdout=subprocess.PIPE, env=None,
+          timeout=240, report=None, expect_report=True, separator=True, send_signal=None):
+    """Runs `cmd` under the tracer in `cwd` and returns a Run with the decoded report."""
+    if not TRACER:
+        skip("ROAR_SECCOMP is not set: run the scenarios through ctest")
+    report_dir = tempfile.mkdtemp(prefix="roar-report-")
+    report_path = report or os.path.join(report_dir, "report.msgpack")
+    argv = [TRACER, *tracer_args, report_path] + (["--"] if separator else []) + list(cmd)
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, stdin=stdin, stdout=stdout,
+                                stderr=subprocess.PIPE, env=env)
+        if send_signal is not None:
+            send_signal(proc)
+        out, err = proc.communicate(timeout=timeout)
+        proc.stdout, proc.stderr = out, err
+        raw = None
+        decoded = None
+        if os.path.exists(report_path):
+            with open(report_path, "rb") as f:
+                raw = f.read()
+            decoded = msgpack.unpackb(raw, raw=False)
+            check_invariants(decoded)
+        elif expect_report:
+            raise AssertionError(f"no report; exit {proc.returncode}; stderr: {err!r}")
+        return Run(proc, decoded, raw, cwd)
+    finally:
+        shutil.rmtree(report_dir, ignore_errors=True)
+
+
+def assert_files(run, reads, writes, opened_only=None, under=None):
+    """Exact read and written sets (relative to the scenario's directory)."""
+    got_r, got_w = run.reads(under), run.writes(under)
+    assert got_r == set(reads), f"read: expected {sorted(reads)}, got {sorted(got_r)}\n{run.stderr}"
+    assert got_w == set(writes), f"written: expected {sorted(writes)}, got {sorted(got_w)}\n{run.stderr}"
+    if opened_only is not None:
+        got_o = run.opened(under) - got_r - got_w
+        assert got_o == set(opened_only), f"opened only: expected {sorted(opened_only)}, got {sorted(got_o)}"
+
+
+def write(path, data=b"data\n"):
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+def python3():
+    """The Debian python (python3-msgpack lives there); scenarios use it as a traced program."""
+    return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else need_tool("python3")
+
+
+def kill_after_start(sig, delay=0.5):
+    """A send_signal hook for trace(): delivers `sig` to the tracer once the command runs."""
+    import time
+
+    def hook(proc):
+        time.sleep(delay)
+        proc.send_signal(sig)
+    return hook
+
+
+__all__ = ["Skip", "skip", "trace", "workdir", "fixture", "assert_files", "write", "python3",
+           "need_tool", "unprivileged", "kill_after_start", "signal", "SANITIZED"]

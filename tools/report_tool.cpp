@@ -1,0 +1,2 @@
+// roar-seccomp-report: placeholder until the printer lands.
+int main() { return 0; }
