@@ -1,6 +1,7 @@
 // Builds the BPF filter from the resolved table with libseccomp: one context per ABI, merged.
 #include "roar/seccomp/filter_builder.hpp"
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -26,7 +27,7 @@ struct ContextDeleter {
 using ScmpContext = std::unique_ptr<void, ContextDeleter>;
 
 // Argument conditions follow from roles alone: a zero count or an anonymous mapping cannot
-// touch a file, so such calls are never notified.
+// touch a file, and only opens that truncate matter, so other calls are never notified.
 std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
   std::vector<scmp_arg_cmp> conds;
   for (unsigned i = 0; i < spec.args.size(); ++i) {
@@ -37,6 +38,9 @@ std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
         break;
       case ArgRole::kMapFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0});
+        break;
+      case ArgRole::kOpenFlags:
+        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC});
         break;
       default:
         break;

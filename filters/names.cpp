@@ -25,6 +25,16 @@ const char* to_string(ArgRole role) noexcept {
     case ArgRole::kMapFlags: return "map_flags";
     case ArgRole::kMapOffset: return "map_offset";
     case ArgRole::kMapPages: return "map_pages";
+    case ArgRole::kPathDirFd: return "path_dirfd";
+    case ArgRole::kPath: return "path";
+    case ArgRole::kNewPathDirFd: return "new_path_dirfd";
+    case ArgRole::kNewPath: return "new_path";
+    case ArgRole::kOpenFlags: return "open_flags";
+    case ArgRole::kOpenHow: return "open_how";
+    case ArgRole::kRenameFlags: return "rename_flags";
+    case ArgRole::kAtFlags: return "at_flags";
+    case ArgRole::kLength: return "length";
+    case ArgRole::kLength64: return "length64";
   }
   return "?";
 }
@@ -37,6 +47,11 @@ const char* to_string(Effect effect) noexcept {
     case Effect::kMap: return "map";
     case Effect::kClose: return "close";
     case Effect::kCloseRange: return "close_range";
+    case Effect::kOpen: return "open";
+    case Effect::kRename: return "rename";
+    case Effect::kLink: return "link";
+    case Effect::kResizePath: return "resize_path";
+    case Effect::kResizeFd: return "resize_fd";
     case Effect::kExec: return "exec";
     case Effect::kExitThread: return "exit_thread";
     case Effect::kExitProcess: return "exit_process";

@@ -63,6 +63,20 @@ SyscallArgs decode_args(const SyscallSpec& spec, const AbiInfo& abi,
         a.map_offset = abi.split_64bit_args ? (reg & 0xffffffffU) : reg;
         break;
       case ArgRole::kMapPages: a.map_offset = word(abi, reg) * 4096U; break;
+      case ArgRole::kPathDirFd: a.path_dirfd = as_fd(reg); break;
+      case ArgRole::kPath: a.path = word(abi, reg); break;
+      case ArgRole::kNewPathDirFd: a.new_path_dirfd = as_fd(reg); break;
+      case ArgRole::kNewPath: a.new_path = word(abi, reg); break;
+      case ArgRole::kOpenFlags: a.open_flags = static_cast<std::uint32_t>(reg); break;
+      case ArgRole::kOpenHow: a.open_how = word(abi, reg); break;
+      case ArgRole::kRenameFlags: a.rename_flags = static_cast<std::uint32_t>(reg); break;
+      case ArgRole::kAtFlags: a.at_flags = static_cast<std::uint32_t>(reg); break;
+      case ArgRole::kLength:
+        // long: 32 bits on ia32 (x32 passes these calls a 64-bit off_t in a 64-bit register)
+        a.length = abi.split_64bit_args ? static_cast<std::int32_t>(reg)
+                                        : static_cast<std::int64_t>(reg);
+        break;
+      case ArgRole::kLength64: a.length = static_cast<std::int64_t>(wide(abi, regs, i)); break;
     }
   }
   return a;

@@ -46,6 +46,30 @@ constexpr SyscallSpec kTable[] = {
   {"close_range",      Effect::kCloseRange,   {kFdFirst, kFdLast}},
   {"dup2",             Effect::kClose,        {kNone,    kFdClosed}},
   {"dup3",             Effect::kClose,        {kNone,    kFdClosed}},
+  // Opens that truncate (the filter lets every other open run unseen). Not a write: only bytes
+  // written count. Remembered so that the process mapping the file back is not a read of it.
+  // creat(2) has no flags argument: it always truncates.
+  {"open",             Effect::kOpen,         {kPath,    kOpenFlags}},
+  {"openat",           Effect::kOpen,         {kPathDirFd, kPath,      kOpenFlags}},
+  {"creat",            Effect::kOpen,         {kPath}},
+  {"openat2",          Effect::kOpen,         {kPathDirFd, kPath,      kOpenHow}},
+  // Publishing a name. The call is seen before it runs, so the outcome is checked when the
+  // thread next traps (or when the run ends): kNewPath must then name the object kPath named
+  // (for RENAME_EXCHANGE, each must name the other's). Only then is kNewPath (and, exchanged,
+  // kPath) written. A failed or RENAME_NOREPLACE-refused call leaves the names as they were.
+  {"rename",           Effect::kRename,       {kPath,    kNewPath}},
+  {"renameat",         Effect::kRename,       {kPathDirFd, kPath,      kNewPathDirFd, kNewPath}},
+  {"renameat2",        Effect::kRename,       {kPathDirFd, kPath,      kNewPathDirFd, kNewPath, kRenameFlags}},
+  {"link",             Effect::kLink,         {kPath,    kNewPath}},
+  {"linkat",           Effect::kLink,         {kPathDirFd, kPath,      kNewPathDirFd, kNewPath, kAtFlags}},
+  // Explicit size changes. By path: written iff the file (symlinks followed) has the requested
+  // size afterwards; a truncate to the size it already has cannot be told apart from a failure
+  // and counts. By fd: written iff the fd is open for writing on a regular file.
+  {"truncate",         Effect::kResizePath,   {kPath,    kLength}},
+  {"truncate64",       Effect::kResizePath,   {kPath,    kLength64}},
+  {"ftruncate",        Effect::kResizeFd,     {kFdOut,   kLength}},
+  {"ftruncate64",      Effect::kResizeFd,     {kFdOut,   kLength64}},
+  {"fallocate",        Effect::kResizeFd,     {kFdOut}},
   // Process life cycle: argv and environment are read back from /proc after the exec.
   {"execve",           Effect::kExec,         {}},
   {"execveat",         Effect::kExec,         {}},
@@ -88,6 +112,15 @@ constexpr bool roles_fit_effect(const SyscallSpec& row) {
       return has(row, kFdClosed);
     case Effect::kCloseRange:
       return has(row, kFdFirst) && has(row, kFdLast);
+    case Effect::kOpen:
+      return has(row, kPath);
+    case Effect::kRename:
+    case Effect::kLink:
+      return has(row, kPath) && has(row, kNewPath);
+    case Effect::kResizePath:
+      return has(row, kPath) && (has(row, kLength) || has(row, kLength64));
+    case Effect::kResizeFd:
+      return has(row, kFdOut);
     case Effect::kExec:
     case Effect::kExitThread:
     case Effect::kExitProcess:
@@ -97,10 +130,10 @@ constexpr bool roles_fit_effect(const SyscallSpec& row) {
   return false;
 }
 
-// A 64-bit offset spans two registers on 32-bit ABIs, so the register after it must be free.
+// A 64-bit value spans two registers on 32-bit ABIs, so the register after it must be free.
 constexpr bool offsets_have_room(const SyscallSpec& row) {
   for (std::size_t i = 0; i < row.args.size(); ++i) {
-    if (row.args[i] == kOffset || row.args[i] == kOffsetOrPos) {
+    if (row.args[i] == kOffset || row.args[i] == kOffsetOrPos || row.args[i] == kLength64) {
       if (i + 1 >= row.args.size() || row.args[i + 1] != kNone) {
         return false;
       }
@@ -115,14 +148,15 @@ consteval bool validate_table() {
       return false;
     }
     for (std::size_t j = i + 1; j < std::size(kTable); ++j) {
-      if (equal(kTable[i].name, kTable[j].name)) {
+      if (equal(kTable[i].name, kTable[j].name) && (kTable[i].abis & kTable[j].abis) != 0) {
         return false;
       }
     }
   }
   return true;
 }
-static_assert(validate_table(), "syscall table: duplicate name or roles that do not fit the effect");
+static_assert(validate_table(),
+              "syscall table: a name twice for one ABI, or roles that do not fit the effect");
 
 }  // namespace
 

@@ -5,14 +5,19 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <linux/uio.h>
 
+#include <fcntl.h>
+
+#include <charconv>
+#include <cstdio>  // RENAME_EXCHANGE, RENAME_NOREPLACE
 #include <cstring>
 
 #include "roar/seccomp/fd_target.hpp"
 
 namespace roar::seccomp {
 namespace {
+
+constexpr std::uint64_t kIovMax = 1024;  // UIO_MAXIOV: readv(2) fails with EINVAL beyond it
 
 // Whether the source of a read or transfer has bytes for the call to move.
 enum class Bytes { kNone, kSome, kUnknown };
@@ -23,18 +28,22 @@ struct Rule {
   TraceeView& view;
   const AccessLog& known;
   int tid;
+  std::optional<int> pid;
+  const FileFacts* facts;
   Attribution& out;
+
+  std::optional<std::string> path_of(int fd) { return file_path_of(view, fd, facts); }
 
   void add(const std::string& path, Access access) { out.events.push_back({path, access}); }
 
   // Sum of the iovec lengths, or nullopt if the array cannot be read.
   std::optional<std::uint64_t> iovec_bytes() {
     const std::uint64_t n = *args.iov_count;
-    if (n > UIO_MAXIOV) {
+    if (n > kIovMax) {
       return 0;  // EINVAL
     }
     const std::size_t width = abi.pointer_size;
-    unsigned char buf[UIO_MAXIOV * 2 * sizeof(std::uint64_t)];
+    unsigned char buf[kIovMax * 2 * sizeof(std::uint64_t)];
     if (!view.read_memory(args.iovec, buf, n * 2 * width)) {
       return std::nullopt;
     }
@@ -132,7 +141,7 @@ struct Rule {
   }
 
   void read() {
-    const std::optional<std::string> path = file_path_of(view, args.fd_in);
+    const std::optional<std::string> path = path_of(args.fd_in);
     if (!path || known.contains(*path, Access::kRead, tid)) {
       return;
     }
@@ -145,7 +154,7 @@ struct Rule {
   }
 
   void write() {
-    const std::optional<std::string> path = file_path_of(view, args.fd_out);
+    const std::optional<std::string> path = path_of(args.fd_out);
     if (!path || known.contains(*path, Access::kWritten, tid)) {
       return;
     }
@@ -155,8 +164,8 @@ struct Rule {
   }
 
   void transfer() {
-    const std::optional<std::string> in = file_path_of(view, args.fd_in);
-    const std::optional<std::string> sink = file_path_of(view, args.fd_out);
+    const std::optional<std::string> in = path_of(args.fd_in);
+    const std::optional<std::string> sink = path_of(args.fd_out);
     const bool need_in = in && !known.contains(*in, Access::kRead, tid);
     const bool need_out = sink && !known.contains(*sink, Access::kWritten, tid);
     if ((!need_in && !need_out) || !readable(args.fd_in) || !writable(args.fd_out)) {
@@ -177,13 +186,19 @@ struct Rule {
     if (bytes == Bytes::kUnknown && need_out) {
       const auto before = offset_of(args.fd_out, std::nullopt, args.offset_out_ptr, 8);
       if (before) {
-        out.pending = PendingCheck{args.fd_out, args.offset_out_ptr, *before, *sink};
+        PendingCheck check;
+        check.kind = PendingCheck::Kind::kSinkAdvanced;
+        check.fd = args.fd_out;
+        check.offset_ptr = args.offset_out_ptr;
+        check.before = *before;
+        check.path = *sink;
+        out.pending = std::move(check);
       }
     }
   }
 
   void map() {
-    const std::optional<std::string> path = file_path_of(view, args.fd_mapped);
+    const std::optional<std::string> path = path_of(args.fd_mapped);
     if (!path) {
       return;
     }
@@ -202,7 +217,7 @@ struct Rule {
       return;
     }
     if (need_read && source_bytes(args.fd_mapped, static_cast<std::int64_t>(args.map_offset), 0,
-                                  8) == Bytes::kSome) {
+                                  8) == Bytes::kSome && !own_truncated_file(args.fd_mapped)) {
       add(*path, Access::kRead);
     }
     if (need_write && access->writable) {
@@ -210,9 +225,147 @@ struct Rule {
     }
   }
 
+  // Mapping a file the process itself truncated shows only what it wrote: no read.
+  bool own_truncated_file(int fd) {
+    if (facts == nullptr || !pid) {
+      return false;
+    }
+    const std::optional<FileStat> st = view.fd_stat(fd);
+    return st && facts->was_truncated_by(*pid, st->id);
+  }
+
+  std::optional<std::string> path_argument(std::uint64_t addr) {
+    std::optional<std::string> path = view.read_path(addr);
+    if (!path) {
+      out.memory_unreadable = true;
+    }
+    return path;
+  }
+
+  void open() {
+    std::uint64_t flags = args.open_flags.value_or(O_CREAT | O_WRONLY | O_TRUNC);  // creat(2)
+    if (args.open_how != 0) {
+      std::uint64_t how_flags = 0;  // struct open_how starts with __u64 flags
+      if (!view.read_memory(args.open_how, &how_flags, sizeof how_flags)) {
+        out.memory_unreadable = true;
+        return;
+      }
+      flags = how_flags;
+    }
+    if ((flags & O_TRUNC) == 0 || (flags & O_TMPFILE) == O_TMPFILE) {
+      return;
+    }
+    const std::optional<std::string> path = path_argument(args.path);
+    if (!path) {
+      return;
+    }
+    const auto resolved = view.resolve(args.path_dirfd, *path, (flags & O_NOFOLLOW) == 0);
+    if (resolved) {
+      PendingCheck check;
+      check.kind = PendingCheck::Kind::kTruncatingOpen;
+      check.path = resolved->path;
+      out.pending = std::move(check);
+    }
+  }
+
+  void rename() {
+    const std::optional<std::string> from = path_argument(args.path);
+    const std::optional<std::string> to = path_argument(args.new_path);
+    if (!from || !to) {
+      return;
+    }
+    const auto source = view.resolve(args.path_dirfd, *from, false);
+    const auto target = view.resolve(args.new_path_dirfd, *to, false);
+    if (!source || !target || !source->stat) {
+      return;  // nothing to move: the call fails
+    }
+    PendingCheck check;
+    check.path = target->path;
+    check.expect = source->stat->id;
+    if ((args.rename_flags & RENAME_EXCHANGE) != 0) {
+      if (!target->stat) {
+        return;  // exchanging with nothing fails
+      }
+      check.kind = PendingCheck::Kind::kExchanged;
+      check.path2 = source->path;
+      check.expect2 = target->stat->id;
+    } else {
+      if (target->stat && ((args.rename_flags & RENAME_NOREPLACE) != 0 ||
+                           target->stat->id == source->stat->id)) {
+        return;  // refused, or two names of one file: nothing changes
+      }
+      check.kind = PendingCheck::Kind::kRenamed;
+    }
+    out.pending = std::move(check);
+  }
+
+  void link() {
+    const std::optional<std::string> to = path_argument(args.new_path);
+    if (!to) {
+      return;
+    }
+    std::optional<FileStat> source;
+    std::string from;
+    if (args.path != 0) {
+      std::optional<std::string> p = path_argument(args.path);
+      if (!p) {
+        return;
+      }
+      from = std::move(*p);
+    }
+    if (from.empty() && (args.at_flags & AT_EMPTY_PATH) != 0) {
+      source = view.fd_stat(args.path_dirfd);  // linkat(fd, "", ..., AT_EMPTY_PATH)
+    } else if (const auto resolved =
+                   view.resolve(args.path_dirfd, from, (args.at_flags & AT_SYMLINK_FOLLOW) != 0)) {
+      source = resolved->stat;
+    }
+    const auto target = view.resolve(args.new_path_dirfd, *to, false);
+    if (!source || !target || target->stat) {
+      return;  // no source, or the new name is taken (EEXIST)
+    }
+    PendingCheck check;
+    check.kind = PendingCheck::Kind::kLinked;
+    check.path = target->path;
+    check.expect = source->id;
+    out.pending = std::move(check);
+  }
+
+  void resize_path() {
+    const std::optional<std::string> path = path_argument(args.path);
+    if (!path || !args.length || *args.length < 0) {
+      return;
+    }
+    const auto resolved = view.resolve(args.path_dirfd, *path, true);
+    if (!resolved || !resolved->stat || resolved->stat->type != S_IFREG) {
+      return;
+    }
+    const auto length = static_cast<std::uint64_t>(*args.length);
+    if (resolved->stat->size == length) {
+      add(resolved->path, Access::kWritten);  // nothing would change: success is unobservable
+      return;
+    }
+    PendingCheck check;
+    check.kind = PendingCheck::Kind::kResized;
+    check.path = resolved->path;
+    check.expect = resolved->stat->id;
+    check.length = length;
+    out.pending = std::move(check);
+  }
+
+  void resize_fd() {
+    const std::optional<std::string> path = path_of(args.fd_out);
+    if (!path || known.contains(*path, Access::kWritten, tid) || (args.length && *args.length < 0)) {
+      return;
+    }
+    const std::optional<FileStat> st = view.fd_stat(args.fd_out);
+    if (st && st->type == S_IFREG && writable(args.fd_out)) {
+      add(*path, Access::kWritten);
+    }
+  }
+
   // A descriptor about to be released: its file was opened by the tree.
   void opened(int fd) {
-    const std::optional<std::string> path = file_path_of(view, fd);
+    const std::optional<std::string> path = path_of(fd);
     if (!path || known.contains(*path)) {
       return;
     }
@@ -237,9 +390,21 @@ struct Rule {
   }
 };
 
+// O_TMPFILE files print as "/dir/#<inode> (deleted)" (see d_tmpfile in fs/dcache.c).
+bool is_tmpfile_name(std::string_view path, const FileStat& st) {
+  const std::size_t slash = path.rfind('/');
+  const std::string_view name = path.substr(slash + 1);
+  if (name.size() < 2 || name.front() != '#') {
+    return false;
+  }
+  std::uint64_t ino = 0;
+  const auto [end, ec] = std::from_chars(name.data() + 1, name.data() + name.size(), ino);
+  return ec == std::errc() && end == name.data() + name.size() && ino == st.id.ino;
+}
+
 }  // namespace
 
-std::optional<std::string> file_path_of(TraceeView& view, int fd) {
+std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFacts* facts) {
   if (fd < 0) {
     return std::nullopt;
   }
@@ -252,8 +417,13 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd) {
     case TargetKind::kPath:
       return std::move(target.path);
     case TargetKind::kDeleted: {
-      // Unlinked files keep their original path; a file really named "x (deleted)" keeps it all.
       const std::optional<FileStat> st = view.fd_stat(fd);
+      if (st && is_tmpfile_name(target.path, *st)) {
+        // An O_TMPFILE file has no path until linkat gives it one (and keeps printing so).
+        const std::string* name = facts != nullptr ? facts->tmpfile_name(st->id) : nullptr;
+        return name != nullptr ? std::optional<std::string>(*name) : std::nullopt;
+      }
+      // Unlinked files keep their original path; a file really named "x (deleted)" keeps it all.
       if (st && st->nlink > 0) {
         return *link;
       }
@@ -269,9 +439,9 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd) {
 }
 
 Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const AbiInfo& abi,
-                      TraceeView& view, const AccessLog& known, int tid) {
+                      TraceeView& view, const CallContext& context) {
   Attribution out;
-  Rule rule{args, abi, view, known, tid, out};
+  Rule rule{args, abi, view, context.known, context.tid, context.pid, context.facts, out};
   switch (spec.effect) {
     case Effect::kRead: rule.read(); break;
     case Effect::kWrite: rule.write(); break;
@@ -279,6 +449,11 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
     case Effect::kMap: rule.map(); break;
     case Effect::kClose: rule.opened(args.fd_closed); break;
     case Effect::kCloseRange: rule.opened_all(args.fd_first, args.fd_last); break;
+    case Effect::kOpen: rule.open(); break;
+    case Effect::kRename: rule.rename(); break;
+    case Effect::kLink: rule.link(); break;
+    case Effect::kResizePath: rule.resize_path(); break;
+    case Effect::kResizeFd: rule.resize_fd(); break;
     case Effect::kExec:
     case Effect::kExitProcess: rule.opened_all(0, UINT32_MAX); break;
     case Effect::kExitThread:
@@ -287,20 +462,61 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
   return out;
 }
 
-std::vector<FileEvent> settle(const PendingCheck& check, TraceeView& view) {
-  std::optional<std::uint64_t> now;
-  if (check.offset_ptr != 0) {
-    std::int64_t value = 0;
-    if (view.read_memory(check.offset_ptr, &value, sizeof value) && value >= 0) {
-      now = static_cast<std::uint64_t>(value);
+Settlement settle(const PendingCheck& check, TraceeView& view) {
+  Settlement out;
+  const auto names = [&view](const std::string& path, FileId id) {
+    const std::optional<FileStat> st = view.lstat(path);
+    return st && st->id == id;
+  };
+  switch (check.kind) {
+    case PendingCheck::Kind::kSinkAdvanced: {
+      std::optional<std::uint64_t> now;
+      if (check.offset_ptr != 0) {
+        std::int64_t value = 0;
+        if (view.read_memory(check.offset_ptr, &value, sizeof value) && value >= 0) {
+          now = static_cast<std::uint64_t>(value);
+        }
+      } else {
+        now = view.fd_position(check.fd);
+      }
+      if (now && *now > check.before) {
+        out.events.push_back({check.path, Access::kWritten});
+      }
+      break;
     }
-  } else {
-    now = view.fd_position(check.fd);
+    case PendingCheck::Kind::kRenamed:
+      if (names(check.path, check.expect)) {
+        out.events.push_back({check.path, Access::kWritten});
+      }
+      break;
+    case PendingCheck::Kind::kExchanged:
+      if (names(check.path, check.expect) && names(check.path2, check.expect2)) {
+        out.events.push_back({check.path, Access::kWritten});
+        out.events.push_back({check.path2, Access::kWritten});
+      }
+      break;
+    case PendingCheck::Kind::kLinked:
+      if (names(check.path, check.expect)) {
+        out.events.push_back({check.path, Access::kWritten});
+        out.tmpfile_name.emplace(check.expect, check.path);
+      }
+      break;
+    case PendingCheck::Kind::kResized: {
+      const std::optional<FileStat> st = view.lstat(check.path);
+      if (st && st->id == check.expect && st->size == check.length) {
+        out.events.push_back({check.path, Access::kWritten});
+      }
+      break;
+    }
+    case PendingCheck::Kind::kTruncatingOpen: {
+      const std::optional<FileStat> st = view.lstat(check.path);
+      if (st && st->type == S_IFREG && st->size == 0) {
+        out.truncated = st->id;
+      }
+      break;
+    }
   }
-  if (now && *now > check.before) {
-    return {FileEvent{check.path, Access::kWritten}};
-  }
-  return {};
+  return out;
 }
 
 }  // namespace roar::seccomp

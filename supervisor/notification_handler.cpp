@@ -44,6 +44,25 @@ void NotificationHandler::see_children(Prepared& p, TraceeView& view, int pid) {
   }
 }
 
+void NotificationHandler::record(const Settlement& s, int tid, std::optional<int> pid) {
+  for (const FileEvent& e : s.events) {
+    log_.files.record(e.path, e.access, tid);
+  }
+  if (s.truncated && pid) {
+    log_.facts.truncated_by(*pid, *s.truncated);
+  }
+  if (s.tmpfile_name) {
+    log_.facts.name_tmpfile(s.tmpfile_name->first, s.tmpfile_name->second);
+  }
+}
+
+void NotificationHandler::settle_remaining(TraceeView& view) {
+  for (const auto& [tid, pending] : pending_) {
+    record(settle(pending.check, view), tid, pending.pid);
+  }
+  pending_.clear();
+}
+
 Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   Prepared p;
   p.tid = n.tid;
@@ -53,7 +72,7 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
     return p;
   }
   if (const auto it = pending_.find(n.tid); it != pending_.end()) {
-    p.settled = settle(it->second, view);
+    p.settled = settle(it->second.check, view);
     p.settled_pending = true;
   }
   see_process(p, view);
@@ -75,7 +94,8 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
     default:
       break;
   }
-  p.attribution = attribute(*p.spec, args, *abi, view, log_.files, n.tid);
+  const CallContext context{log_.files, n.tid, p.pid, &log_.facts};
+  p.attribution = attribute(*p.spec, args, *abi, view, context);
   return p;
 }
 
@@ -86,10 +106,9 @@ void NotificationHandler::commit(Prepared&& p) {
   }
   ProcessTable& processes = log_.processes;
   if (p.settled_pending) {
+    const auto it = pending_.find(p.tid);
+    record(p.settled, p.tid, it != pending_.end() ? it->second.pid : p.pid);
     pending_.erase(p.tid);
-  }
-  for (const FileEvent& e : p.settled) {
-    log_.files.record(e.path, e.access, p.tid);
   }
   if (p.pid) {
     processes.remember_thread(p.tid, *p.pid);
@@ -101,11 +120,13 @@ void NotificationHandler::commit(Prepared&& p) {
     log_.files.record(e.path, e.access, p.tid);
   }
   if (p.attribution.pending) {
-    pending_.insert_or_assign(p.tid, std::move(*p.attribution.pending));
+    pending_.insert_or_assign(p.tid, Pending{std::move(*p.attribution.pending), p.pid});
   }
   if (p.attribution.memory_unreadable) {
     log_.warnings.add(
-        "could not read a traced process's memory: a byte count or offset was assumed");
+        "could not read a traced process's memory (ptrace access denied?): path arguments of "
+        "rename, link, truncate and truncating opens were not seen, and byte counts of "
+        "vectored I/O or copy offsets were assumed");
   }
   if (launcher_phase_ && p.pid == launcher_.pid && !p.launcher_exec) {
     launcher_phase_ = false;
@@ -122,6 +143,7 @@ void NotificationHandler::commit(Prepared&& p) {
     case Effect::kExitProcess:
       if (p.pid) {
         processes.process_exited(*p.pid);
+        log_.facts.forget_process(*p.pid);
       }
       break;
     case Effect::kDenyIoUring:

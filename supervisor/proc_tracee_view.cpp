@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -105,11 +106,10 @@ std::vector<int> list_numeric_entries(int dir, const char* relative_path) {
   return out;
 }
 
-std::optional<std::string> ProcTraceeView::fd_link(int fd) {
-  const ProcPath path(tid_, "fd", fd);
+std::optional<std::string> read_link(int dir, const char* relative) {
   std::string out(256, '\0');
   for (;;) {
-    const ssize_t n = readlinkat(proc_dir_, path.c_str(), out.data(), out.size());
+    const ssize_t n = readlinkat(dir, relative, out.data(), out.size());
     if (n < 0) {
       return std::nullopt;
     }
@@ -119,6 +119,10 @@ std::optional<std::string> ProcTraceeView::fd_link(int fd) {
     }
     out.resize(out.size() * 4);  // truncated: the kernel prints at most a page
   }
+}
+
+std::optional<std::string> ProcTraceeView::fd_link(int fd) {
+  return read_link(proc_dir_, ProcPath(tid_, "fd", fd).c_str());
 }
 
 std::optional<FdAccess> ProcTraceeView::fd_access(int fd) {
@@ -131,15 +135,20 @@ std::optional<FdAccess> ProcTraceeView::fd_access(int fd) {
   return FdAccess{(st.st_mode & S_IRUSR) != 0, (st.st_mode & S_IWUSR) != 0};
 }
 
-std::optional<FileStat> ProcTraceeView::fd_stat(int fd) {
+std::optional<FileStat> stat_at(int dir, const char* name, int flags) {
   struct statx stx {};
   // AT_STATX_DONT_SYNC: use cached attributes, so a FUSE file served by a blocked process of
   // the traced tree cannot block the supervisor.
-  if (statx(proc_dir_, ProcPath(tid_, "fd", fd).c_str(), AT_STATX_DONT_SYNC,
-            STATX_TYPE | STATX_SIZE | STATX_NLINK, &stx) != 0) {
+  if (statx(dir, name, flags | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_SIZE | STATX_NLINK | STATX_INO,
+            &stx) != 0) {
     return std::nullopt;
   }
-  return FileStat{static_cast<mode_t>(stx.stx_mode & S_IFMT), stx.stx_size, stx.stx_nlink};
+  return FileStat{static_cast<mode_t>(stx.stx_mode & S_IFMT), stx.stx_size, stx.stx_nlink,
+                  FileId{makedev(stx.stx_dev_major, stx.stx_dev_minor), stx.stx_ino}};
+}
+
+std::optional<FileStat> ProcTraceeView::fd_stat(int fd) {
+  return stat_at(proc_dir_, ProcPath(tid_, "fd", fd).c_str(), 0);
 }
 
 std::optional<std::uint64_t> ProcTraceeView::fd_position(int fd) {
@@ -185,6 +194,97 @@ bool ProcTraceeView::read_memory(std::uint64_t addr, void* out, std::size_t len)
     return false;
   }
   return pread(mem.get(), out, len, static_cast<off_t>(addr)) == static_cast<ssize_t>(len);
+}
+
+std::optional<std::string> ProcTraceeView::read_path(std::uint64_t addr) {
+  constexpr std::size_t kPage = 4096;
+  constexpr std::size_t kPathMax = 4096;
+  std::string out;
+  char buf[kPage];
+  // Page by page: a string that ends just before unmapped memory is still read.
+  while (out.size() < kPathMax) {
+    const std::size_t chunk = std::min(kPage - addr % kPage, kPathMax - out.size());
+    if (!read_memory(addr, buf, chunk)) {
+      return std::nullopt;
+    }
+    if (const void* nul = std::memchr(buf, '\0', chunk)) {
+      out.append(buf, static_cast<std::size_t>(static_cast<const char*>(nul) - buf));
+      return out;
+    }
+    out.append(buf, chunk);
+    addr += chunk;
+  }
+  return std::nullopt;  // longer than PATH_MAX: the call fails with ENAMETOOLONG
+}
+
+std::optional<std::string> ProcTraceeView::own_fd_path(int fd) {
+  return read_link(proc_dir_, ("self/fd/" + std::to_string(fd)).c_str());
+}
+
+// Resolution runs in the supervisor, starting from the thread's own cwd or dirfd reached through
+// their /proc magic links, so relative paths, dirfds and symlinked directories resolve as they
+// do for the caller. "/proc/self" is rewritten: for us it would name the supervisor.
+std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view path, bool follow) {
+  if (path.empty()) {
+    return std::nullopt;
+  }
+  std::string p(path);
+  for (const char* self : {"/proc/self/", "/proc/thread-self/"}) {
+    if (p.starts_with(self)) {
+      p = "/proc/" + std::to_string(tid_) + "/" + p.substr(std::strlen(self));
+    }
+  }
+  while (p.size() > 1 && p.back() == '/') {
+    p.pop_back();
+  }
+  const std::size_t slash = p.rfind('/');
+  std::string parent = slash == std::string::npos ? "" : (slash == 0 ? "/" : p.substr(0, slash));
+  std::string last = slash == std::string::npos ? p : p.substr(slash + 1);
+  if (last.empty() || last == "." || last == "..") {
+    parent = p;  // the path names a directory itself: resolve it whole
+    last.clear();
+  }
+  UniqueFd base;
+  if (!parent.empty() && parent.front() == '/') {
+    base.reset(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  } else if (dirfd == -100) {  // AT_FDCWD
+    base.reset(openat(proc_dir_, ProcPath(tid_, "cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  } else {
+    base.reset(openat(proc_dir_, ProcPath(tid_, "fd", dirfd).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  }
+  if (!base) {
+    return std::nullopt;
+  }
+  UniqueFd dir = parent.empty() ? std::move(base)
+                                : UniqueFd(openat(base.get(), parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) {
+    return std::nullopt;
+  }
+  const std::optional<std::string> dir_path = own_fd_path(dir.get());
+  if (!dir_path) {
+    return std::nullopt;
+  }
+  if (last.empty()) {
+    return ResolvedPath{*dir_path, stat_at(dir.get(), "", AT_EMPTY_PATH)};
+  }
+  ResolvedPath out{*dir_path == "/" ? "/" + last : *dir_path + "/" + last, std::nullopt};
+  if (follow) {
+    // O_PATH opens nothing (a FIFO does not block) but follows symlinks to the file's own name.
+    const UniqueFd target(openat(dir.get(), last.c_str(), O_PATH | O_CLOEXEC));
+    if (target) {
+      if (const std::optional<std::string> target_path = own_fd_path(target.get())) {
+        out.path = *target_path;
+      }
+      out.stat = stat_at(target.get(), "", AT_EMPTY_PATH);
+    }
+  } else {
+    out.stat = stat_at(dir.get(), last.c_str(), AT_SYMLINK_NOFOLLOW);
+  }
+  return out;
+}
+
+std::optional<FileStat> ProcTraceeView::lstat(const std::string& path) {
+  return stat_at(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW);
 }
 
 std::optional<ThreadStatus> ProcTraceeView::status() {

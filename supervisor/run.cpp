@@ -17,6 +17,7 @@
 
 #include "roar/seccomp/exit_status.hpp"
 #include "roar/seccomp/launcher.hpp"
+#include "roar/seccomp/proc_tracee_view.hpp"
 #include "roar/seccomp/report_builder.hpp"
 #include "roar/seccomp/report_destination.hpp"
 #include "roar/seccomp/supervisor.hpp"
@@ -233,6 +234,8 @@ int run_traced(const Options& options, const Log& log) {
   const std::uint64_t one = 1;
   static_cast<void>(write(stop.get(), &one, sizeof one));
   supervising.join();
+  ProcTraceeView final_state(proc_dir.get(), 0);
+  handler.settle_remaining(final_state);
 
   const Report report = build_report(trace, start_time, unix_now());
   if (const Status written = destination->write(encode_report(report)); !written) {

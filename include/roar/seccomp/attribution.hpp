@@ -7,6 +7,7 @@
 
 #include "roar/seccomp/abi.hpp"
 #include "roar/seccomp/access_log.hpp"
+#include "roar/seccomp/file_facts.hpp"
 #include "roar/seccomp/syscall_args.hpp"
 #include "roar/seccomp/syscall_spec.hpp"
 #include "roar/seccomp/tracee_view.hpp"
@@ -18,31 +19,57 @@ struct FileEvent {
   Access access;
 };
 
-// A call whose outcome its arguments and the kernel state could not settle (a splice out of an
-// empty pipe): the sink was written iff its offset moved by the time the same thread traps again.
+// A call whose outcome its arguments and the kernel state cannot settle beforehand. It is
+// settled when the same thread traps again (its call has then returned) or when the run ends.
 struct PendingCheck {
-  int fd = kNoFd;             // the sink descriptor
-  std::uint64_t offset_ptr = 0;  // loff_t* the kernel advances, or 0 for the fd position
-  std::uint64_t before = 0;   // the offset when the call was made
-  std::string path;           // the sink's file
+  enum class Kind {
+    kSinkAdvanced,     // splice out of an empty pipe: written iff the sink's offset moved
+    kRenamed,          // written iff `path` now names `expect`
+    kExchanged,        // both written iff `path` names `expect` and `path2` names `expect2`
+    kLinked,           // written iff `path` now names `expect`; names an O_TMPFILE file
+    kResized,          // written iff `path` names `expect` and has size `length`
+    kTruncatingOpen,   // the caller's process truncated `path` iff it is now empty
+  };
+  int fd = kNoFd;                 // kSinkAdvanced: the sink descriptor
+  std::uint64_t offset_ptr = 0;   // kSinkAdvanced: loff_t* the kernel advances, 0 = fd position
+  std::uint64_t before = 0;       // kSinkAdvanced: the offset when the call was made
+  std::string path;
+  Kind kind = Kind::kSinkAdvanced;
+  FileId expect;
+  std::string path2;
+  FileId expect2;
+  std::uint64_t length = 0;
 };
 
 struct Attribution {
   std::vector<FileEvent> events;
   std::optional<PendingCheck> pending;
-  bool memory_unreadable = false;  // a byte count or offset had to be assumed
+  bool memory_unreadable = false;  // a path, byte count or offset could not be read
 };
 
-// Applies the rule of `spec.effect` (documented per row in filters/syscall_table.cpp) to a call
-// of thread `tid`. `known` lets it skip checks whose answer could not add anything new.
+// Who makes the call, and what earlier calls established.
+struct CallContext {
+  const AccessLog& known;   // lets rules skip checks whose answer could not add anything new
+  int tid = 0;
+  std::optional<int> pid;   // the caller's process, when known
+  const FileFacts* facts = nullptr;
+};
+
+// Applies the rule of `spec.effect` (documented per row in filters/syscall_table.cpp).
 Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const AbiInfo& abi,
-                      TraceeView& view, const AccessLog& known, int tid);
+                      TraceeView& view, const CallContext& context);
 
-// Settles a PendingCheck once the thread has moved on to another call.
-std::vector<FileEvent> settle(const PendingCheck& check, TraceeView& view);
+struct Settlement {
+  std::vector<FileEvent> events;
+  std::optional<FileId> truncated;  // kTruncatingOpen: the file the process truncated
+  std::optional<std::pair<FileId, std::string>> tmpfile_name;  // kLinked of an O_TMPFILE file
+};
 
-// The path of the file `fd` refers to, or nullopt for pipes, sockets, memfds and other objects
-// without one. An unlinked file keeps its original path (without " (deleted)").
-std::optional<std::string> file_path_of(TraceeView& view, int fd);
+// Settles a PendingCheck once the thread has moved on (or the run is over).
+Settlement settle(const PendingCheck& check, TraceeView& view);
+
+// The path of the file `fd` refers to, or nullopt for pipes, sockets, memfds, unnamed O_TMPFILE
+// files and other objects without one. An unlinked file keeps its original path.
+std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFacts* facts = nullptr);
 
 }  // namespace roar::seccomp

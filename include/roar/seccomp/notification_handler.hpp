@@ -18,6 +18,7 @@ namespace roar::seccomp {
 // Everything a traced run learns; owned by the run, filled by the handler.
 struct TraceLog {
   AccessLog files;
+  FileFacts facts;
   ProcessTable processes;
   Warnings warnings;
   std::uint64_t notifications = 0;
@@ -42,7 +43,7 @@ struct Prepared {
   std::optional<int> pid;  // the caller's process
   Attribution attribution;
   std::vector<ProcessSighting> sightings;
-  std::vector<FileEvent> settled;  // confirmed by the caller's previous pending check
+  Settlement settled;  // the outcome of the caller's previous call, if it was pending
   bool settled_pending = false;
   bool launcher_exec = false;
   int error = 0;  // non-zero: fail the call with this errno instead of letting it run
@@ -59,16 +60,25 @@ class NotificationHandler {
   Prepared prepare(const Notification& n, TraceeView& view);
   void commit(Prepared&& p);
 
+  // Settles the checks of threads that never trapped again (killed, or the run was cut short)
+  // against the final state of the file system; `view` needs no live thread.
+  void settle_remaining(TraceeView& view);
+
  private:
   void see_process(Prepared& p, TraceeView& view);
   void see_children(Prepared& p, TraceeView& view, int pid);
+  void record(const Settlement& s, int tid, std::optional<int> pid);
 
   const SyscallIndex& index_;
   TraceLog& log_;
   LauncherExec launcher_;
   bool launcher_phase_ = true;
   bool allow_io_uring_;
-  std::unordered_map<int, PendingCheck> pending_;  // tid -> check to settle at its next call
+  struct Pending {
+    PendingCheck check;
+    std::optional<int> pid;
+  };
+  std::unordered_map<int, Pending> pending_;  // tid -> check to settle at its next call
 };
 
 }  // namespace roar::seccomp

@@ -20,18 +20,30 @@ class ProcTraceeView final : public TraceeView {
   std::optional<std::uint64_t> pipe_bytes(int fd) override;
   std::vector<int> open_fds() override;
   bool read_memory(std::uint64_t addr, void* out, std::size_t len) override;
+  std::optional<std::string> read_path(std::uint64_t addr) override;
+  std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override;
+  std::optional<FileStat> lstat(const std::string& path) override;
   std::optional<ThreadStatus> status() override;
   std::optional<std::string> cmdline(int pid) override;
   std::optional<std::string> environ(int pid) override;
   std::vector<int> children(int pid) override;
 
  private:
+  // The canonical path of one of the supervisor's own descriptors.
+  std::optional<std::string> own_fd_path(int fd);
+
   int proc_dir_;
   int tid_;
 };
 
 // Reads a whole small file below `dir` (a /proc text file); nullopt if it cannot be opened.
 std::optional<std::string> read_small_file(int dir, const char* relative_path);
+
+// readlink(2) of `relative` below `dir`, whatever the link's length.
+std::optional<std::string> read_link(int dir, const char* relative);
+
+// statx of `name` relative to `dir` without syncing attributes with the file system (FUSE).
+std::optional<FileStat> stat_at(int dir, const char* name, int flags);
 
 // Lists the numeric entries of a /proc directory ("<tid>/fd", "<pid>/task").
 std::vector<int> list_numeric_entries(int dir, const char* relative_path);

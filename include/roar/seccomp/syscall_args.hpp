@@ -11,6 +11,7 @@
 namespace roar::seccomp {
 
 inline constexpr int kNoFd = -1;
+inline constexpr int kAtFdCwd = -100;  // AT_FDCWD
 
 // Named argument values of one call; a field stays at its default when the row has no such role.
 struct SyscallArgs {
@@ -31,6 +32,15 @@ struct SyscallArgs {
   std::uint64_t map_prot = 0;
   std::uint64_t map_flags = 0;
   std::uint64_t map_offset = 0;  // bytes, also for kMapPages
+  int path_dirfd = kAtFdCwd;
+  std::uint64_t path = 0;  // address of the kPath string, 0 = none
+  int new_path_dirfd = kAtFdCwd;
+  std::uint64_t new_path = 0;
+  std::optional<std::uint32_t> open_flags;  // nullopt: the call has none (creat)
+  std::uint64_t open_how = 0;               // address of struct open_how
+  std::uint32_t rename_flags = 0;
+  std::uint32_t at_flags = 0;
+  std::optional<std::int64_t> length;
 };
 
 // Decodes `regs` (seccomp_data.args) of a call described by `spec` on `abi`. Integer arguments

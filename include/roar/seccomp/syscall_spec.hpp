@@ -40,6 +40,16 @@ enum class ArgRole : std::uint8_t {
   kMapFlags,      // mmap MAP_* bits; the filter skips anonymous mappings
   kMapOffset,     // mmap file offset in bytes
   kMapPages,      // mmap2 file offset in 4096-byte units
+  kPathDirFd,     // directory fd (or AT_FDCWD) that a relative kPath starts from
+  kPath,          // pointer to a NUL-terminated path in the caller's memory
+  kNewPathDirFd,  // directory fd (or AT_FDCWD) that a relative kNewPath starts from
+  kNewPath,       // the second path of rename/link: the name that is published
+  kOpenFlags,     // O_* flags of an open; the filter notifies only opens with O_TRUNC
+  kOpenHow,       // struct open_how* of openat2 (its flags are read from memory)
+  kRenameFlags,   // RENAME_* flags of renameat2
+  kAtFlags,       // AT_* flags (linkat: AT_EMPTY_PATH, AT_SYMLINK_FOLLOW)
+  kLength,        // a length as wide as the ABI's long (truncate, ftruncate)
+  kLength64,      // a 64-bit length; on ia32 it spans this register (low) and the next (high)
 };
 
 // What the call does to files, as far as attribution is concerned.
@@ -50,13 +60,20 @@ enum class Effect : std::uint8_t {
   kMap,           // kFdMapped's file is mapped: readable mapping = read, shared writable = written
   kClose,         // kFdClosed is released
   kCloseRange,    // kFdFirst..kFdLast are released (or marked close-on-exec)
+  kOpen,          // an open that truncates: remembered so that mapping the file back is no read
+  kRename,        // kPath is moved to kNewPath (both swap with RENAME_EXCHANGE)
+  kLink,          // kNewPath becomes a new name of kPath (or of the fd kPathDirFd, AT_EMPTY_PATH)
+  kResizePath,    // kPath's file is truncated or extended to kLength
+  kResizeFd,      // kFdOut's file is truncated, extended or allocated
   kExec,          // the process image is replaced and close-on-exec fds are released
   kExitThread,    // the calling thread ends
   kExitProcess,   // every thread of the process ends and its fds are released
   kDenyIoUring,   // refused with ENOSYS: io_uring moves bytes without syscalls we can see
 };
 
-// One row of the table. Rows are keyed by name; numbers come from libseccomp per ABI.
+// One row of the table. Rows are keyed by name; numbers come from libseccomp per ABI. A name
+// may have several rows when its argument layout differs between ABIs (their masks must not
+// overlap).
 struct SyscallSpec {
   const char* name;  // libseccomp's name; NUL-terminated because libseccomp needs a C string
   Effect effect;

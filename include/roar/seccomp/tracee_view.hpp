@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "roar/seccomp/file_facts.hpp"
 
 namespace roar::seccomp {
 
@@ -22,6 +25,14 @@ struct FileStat {
   mode_t type = 0;  // S_IFMT bits
   std::uint64_t size = 0;
   std::uint64_t nlink = 0;
+  FileId id;
+};
+
+// A path argument as the caller's call resolves it: canonical (symlinks in the directories
+// resolved, the last component followed or not as the call does), plus what it names now.
+struct ResolvedPath {
+  std::string path;
+  std::optional<FileStat> stat;  // nullopt: nothing exists at the path
 };
 
 struct ThreadStatus {
@@ -48,6 +59,12 @@ class TraceeView {
   virtual std::vector<int> open_fds() = 0;
   // Copies `len` bytes of the thread's memory at `addr`; false if they cannot be read.
   virtual bool read_memory(std::uint64_t addr, void* out, std::size_t len) = 0;
+  // The NUL-terminated string at `addr` (at most PATH_MAX bytes).
+  virtual std::optional<std::string> read_path(std::uint64_t addr) = 0;
+  // Resolves `path` as the thread would, relative to its fd `dirfd` or cwd (kAtFdCwd).
+  virtual std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) = 0;
+  // What an absolute canonical path names now (the last component not followed).
+  virtual std::optional<FileStat> lstat(const std::string& path) = 0;
 
   virtual std::optional<ThreadStatus> status() = 0;
   // NUL-separated argv and environment of a process, exactly as /proc shows them.

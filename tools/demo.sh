@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds roar-seccomp, traces a small shell pipeline, prints the report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/setup.sh
+cmake --preset dev >/dev/null
+cmake --build --preset dev
+
+demo=$(mktemp -d /tmp/roar-seccomp-demo-XXXXXX)
+printf 'banana\napple\ncherry\n' > "$demo/fruit.txt"
+echo "+ roar-seccomp $demo/report.msgpack -- sh -c 'sort fruit.txt > sorted.txt && cat sorted.txt'"
+(cd "$demo" && "$OLDPWD/build/dev/supervisor/roar-seccomp" "$demo/report.msgpack" -- \
+    sh -c 'sort fruit.txt > sorted.txt && cat sorted.txt')
+echo
+echo "+ roar-seccomp-report --filter-prefix $demo $demo/report.msgpack"
+build/dev/tools/roar-seccomp-report --filter-prefix "$demo" "$demo/report.msgpack"
