@@ -87,6 +87,11 @@ void add_options(CLI::App& app, Options& o) {
                "Let io_uring_setup succeed; I/O done through io_uring is then not recorded and "
                "the report says it is incomplete (default: it fails with ENOSYS, and programs "
                "fall back to system calls the tracer sees)");
+  app.add_option("--wait-timeout", o.wait_timeout,
+                 "After CMD exits, wait at most SECONDS for the background processes it started, "
+                 "then kill them (default: wait for all; after 1 s the wait is announced)")
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber);
   app.set_version_flag("--version", std::string("roar-seccomp ") + kVersion);
 }
 

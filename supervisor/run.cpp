@@ -11,13 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
 #include "roar/seccomp/exit_status.hpp"
 #include "roar/seccomp/launcher.hpp"
 #include "roar/seccomp/proc_tracee_view.hpp"
+#include "roar/seccomp/process_tree.hpp"
 #include "roar/seccomp/report_builder.hpp"
 #include "roar/seccomp/report_destination.hpp"
 #include "roar/seccomp/supervisor.hpp"
@@ -88,46 +91,85 @@ sigset_t handled_signals() {
   return set;
 }
 
-struct Tree {
-  pid_t root = -1;
-  std::optional<int> root_status;
-  bool empty = false;  // no descendant is left
-};
-
-// Reaps every child that has exited (the root, and orphans adopted as child subreaper).
-void reap(Tree& tree) {
-  for (;;) {
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
-    if (pid > 0) {
-      if (pid == tree.root) {
-        tree.root_status = status;
-      }
-      continue;
-    }
-    if (pid < 0 && errno == EINTR) {
-      continue;
-    }
-    if (pid < 0 && errno == ECHILD) {
-      tree.empty = true;
-    }
-    return;
-  }
-}
-
 // A signal the terminal sent reached the command's process group too; one another process sent
-// to the tracer alone is passed on to the command, so that `kill <tracer>` stops the command
-// and the report is still written when it exits.
-void forward(const Tree& tree, const signalfd_siginfo& info, const Log& log) {
+// to the tracer alone is passed on: to the command while it runs, afterwards to the background
+// processes it left, so that `kill <tracer>` stops the work and the report is still written.
+void forward(const ProcessTree& tree, const signalfd_siginfo& info, const Log& log) {
   const auto code = static_cast<int>(info.ssi_code);
   if (code != SI_USER && code != SI_QUEUE && code != SI_TKILL) {
     return;
   }
-  if (!tree.root_status) {
-    log.info("forwarding signal %u to the command", info.ssi_signo);
-    kill(tree.root, static_cast<int>(info.ssi_signo));
+  const auto sig = static_cast<int>(info.ssi_signo);
+  if (!tree.root_status()) {
+    log.info("forwarding signal %d to the command", sig);
+    kill(tree.root(), sig);
+  } else {
+    const std::size_t n = tree.signal_all(sig);
+    log.info("forwarding signal %d to %zu background processes", sig, n);
   }
 }
+
+// Once the command has exited, the tracer keeps waiting for the processes it left behind; it
+// says so after a second, and gives up after --wait-timeout by killing them.
+class BackgroundWait {
+ public:
+  explicit BackgroundWait(std::optional<double> timeout) : timeout_(timeout) {}
+
+  // Milliseconds poll() may sleep before step() has something to do, or -1.
+  [[nodiscard]] int poll_timeout(const ProcessTree& tree) const {
+    if (!tree.root_status() || done_) {
+      return -1;
+    }
+    const double now = monotonic_now();
+    double next = announced_ ? 1e300 : since_ + kAnnounceAfter;
+    if (timeout_) {
+      next = std::min(next, since_ + *timeout_);
+    }
+    if (next >= 1e299) {
+      return -1;
+    }
+    return static_cast<int>(std::max(0.0, (next - now) * 1000.0) + 1);
+  }
+
+  // Called after every wake-up; `warnings` collects what the report must say.
+  void step(const ProcessTree& tree, const Log& log, std::vector<std::string>& warnings) {
+    if (!tree.root_status() || tree.empty() || done_) {
+      return;
+    }
+    const double now = monotonic_now();
+    if (since_ == 0) {
+      since_ = now;
+    }
+    if (!announced_ && now - since_ >= kAnnounceAfter) {
+      announced_ = true;
+      log.warn("the command exited; waiting for %zu background processes it started%s",
+               tree.descendants().size(),
+               timeout_ ? "" : " (--wait-timeout SECONDS bounds the wait)");
+    }
+    if (timeout_ && now - since_ >= *timeout_) {
+      done_ = true;
+      const std::size_t n = tree.signal_all(SIGKILL);
+      log.warn("killed %zu background processes still running after --wait-timeout %g", n,
+               *timeout_);
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g", *timeout_);
+      warnings.push_back(std::string("background processes still running ") + seconds +
+                         " s after the command exited were killed (--wait-timeout); what they "
+                         "would have done later is not in this report");
+    }
+  }
+
+ private:
+  static constexpr double kAnnounceAfter = 1.0;
+  static double monotonic_now() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+  }
+  std::optional<double> timeout_;
+  double since_ = 0;
+  bool announced_ = false;
+  bool done_ = false;
+};
 
 }  // namespace
 
@@ -168,7 +210,7 @@ int run_traced(const Options& options, const Log& log) {
     log.error("%s", child.error().message().c_str());
     return kExitTracerFailed;
   }
-  Tree tree{child->pid, std::nullopt, false};
+  ProcessTree tree(proc_dir.get(), child->pid);
 
   Result<std::optional<ChildReport>> first = read_child_report(child->control.get());
   if (!first || !first->has_value() || (*first)->stage != LaunchStage::kListener ||
@@ -205,10 +247,12 @@ int run_traced(const Options& options, const Log& log) {
   std::thread supervising([&supervisor] { supervisor.run(); });
 
   std::optional<int> exec_error;
+  std::vector<std::string> run_warnings;
+  BackgroundWait background(options.wait_timeout);
   UniqueFd control = std::move(child->control);
-  while (!tree.empty) {
+  while (!tree.empty()) {
     pollfd fds[2] = {{signals.get(), POLLIN, 0}, {control.get(), POLLIN, 0}};
-    if (poll(fds, control ? 2 : 1, -1) < 0) {
+    if (poll(fds, control ? 2 : 1, background.poll_timeout(tree)) < 0) {
       continue;  // EINTR
     }
     if (control && (fds[1].revents & (POLLIN | POLLHUP)) != 0) {
@@ -224,18 +268,22 @@ int run_traced(const Options& options, const Log& log) {
       signalfd_siginfo info{};
       if (read(signals.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         if (info.ssi_signo == SIGCHLD) {
-          reap(tree);
+          tree.reap();
         } else if (info.ssi_signo != SIGPIPE) {
           forward(tree, info, log);
         }
       }
     }
+    background.step(tree, log, run_warnings);
   }
   const std::uint64_t one = 1;
   static_cast<void>(write(stop.get(), &one, sizeof one));
   supervising.join();
   ProcTraceeView final_state(proc_dir.get(), 0);
   handler.settle_remaining(final_state);
+  for (const std::string& w : run_warnings) {
+    trace.warnings.add(w);
+  }
 
   const Report report = build_report(trace, start_time, unix_now());
   if (const Status written = destination->write(encode_report(report)); !written) {
@@ -245,7 +293,7 @@ int run_traced(const Options& options, const Log& log) {
   if (exec_error) {
     return *exec_error == ENOENT || *exec_error == ENOTDIR ? kExitNotFound : kExitNotExecutable;
   }
-  return tree.root_status ? exit_code_of(*tree.root_status) : kExitTracerFailed;
+  return tree.root_status() ? exit_code_of(*tree.root_status()) : kExitTracerFailed;
 }
 
 }  // namespace roar::seccomp

@@ -23,6 +23,7 @@ struct Options {
   int verbose = 0;
   bool quiet = false;
   bool allow_io_uring = false;
+  std::optional<double> wait_timeout;  // seconds to wait for background processes; none: forever
 
   [[nodiscard]] LogLevel log_level() const noexcept;
 };
