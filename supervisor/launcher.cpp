@@ -6,6 +6,7 @@
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -117,7 +118,13 @@ bool send_listener(int control, int listener) {
       execve("/bin/sh", argv, environ);
     }
     error = errno;
-    // Like execvp: keep searching past missing entries, remember a permission problem.
+    // Like execvp, keep searching past missing entries. Unlike it, remember EACCES only for a
+    // file that exists: a PATH directory we may not search does not make a missing command
+    // "not executable" (126 instead of 127). stat(2) is not traced, so it is safe here.
+    struct stat st;
+    if (error == EACCES && stat(candidate.c_str(), &st) != 0) {
+      error = ENOENT;
+    }
     if (error == EACCES) {
       denied = true;
     } else if (error != ENOENT && error != ENOTDIR && error != ESTALE && error != ENODEV &&

@@ -1,0 +1,542 @@
+"""Core attribution scenarios (SPEC §4): exact read and written sets of everyday commands and of
+the fx_io fixture's exact system calls, exit statuses, processes, thread ids, and what passes
+through the tracer unchanged (stdin, stdout, environment).
+
+Every scenario runs in its own roartest.workdir() and compares the exact sets of paths under it.
+"""
+import errno
+import os
+import subprocess
+
+from roartest import assert_files, fixture, python3, skip, trace, workdir, write
+
+CONTENT = b"gamma\nalpha\nbeta\n"
+
+
+# ----------------------------------------------------------------------------- local helpers
+
+def fx(*args):
+    """argv of the 64-bit scenario program."""
+    return [fixture("fx_io"), *args]
+
+
+def fx32(*args):
+    """argv of the 32-bit (ia32) scenario program; skips when it cannot run here."""
+    path = os.path.join(os.environ.get("ROAR_FIXTURES", ""), "fx_io32")
+    if not os.path.exists(path):
+        skip("fx_io32 was not built: the C compiler cannot build -m32 programs here "
+             "(install gcc-multilib and reconfigure)")
+    try:
+        probe = subprocess.run([path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError as e:
+        if e.errno == errno.ENOEXEC:
+            skip("this kernel cannot run ia32 programs (exec of fx_io32: Exec format error; "
+                 "IA32 emulation is disabled or unsupported)")
+        raise
+    assert probe.returncode == 2, f"fx_io32 without a scenario should print usage, got {probe}"
+    return [path, *args]
+
+
+def py(code):
+    """argv of the Debian python running `code` in isolated mode (no cwd on sys.path)."""
+    return [python3(), "-I", "-c", code]
+
+
+def ok(run):
+    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
+
+
+def record(run, tmp, name):
+    """The report's file record of tmp/name."""
+    files = run.files()
+    path = os.path.join(tmp, name)
+    assert path in files, f"{path} is not in the report: {sorted(files)}"
+    return files[path]
+
+
+def process_with(run, command):
+    found = [p for p in run.processes() if p["command"] == command]
+    assert len(found) == 1, f"one process running {command}: {run.processes()}"
+    return found[0]
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+# ----------------------------------------------------------------------------- cat, cp, sort
+
+def test_cat_to_pipe():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        run = trace(["cat", "in.txt"], tmp)
+        ok(run)
+        assert run.stdout == CONTENT
+        assert_files(run, reads={"in.txt"}, writes=set(), opened_only=set())
+        assert record(run, tmp, "in.txt")["read_threads"] == [run.root()["pid"]]
+
+
+def test_cat_to_regular_file_uses_copy_file_range():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        with open(os.path.join(tmp, "out.txt"), "wb") as out:
+            run = trace(["cat", "in.txt"], tmp, stdout=out)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "out.txt")) == CONTENT
+        assert_files(run, reads={"in.txt"}, writes={"out.txt"}, opened_only=set())
+        root = run.root()["pid"]
+        assert record(run, tmp, "in.txt")["read_threads"] == [root]
+        assert record(run, tmp, "out.txt")["written_threads"] == [root]
+
+
+def test_cat_redirect_inside_traced_shell():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        run = trace(["sh", "-c", "cat in.txt > out.txt"], tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "out.txt")) == CONTENT
+        assert_files(run, reads={"in.txt"}, writes={"out.txt"}, opened_only=set())
+
+
+def test_cp():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "a"), CONTENT)
+        run = trace(["cp", "a", "b"], tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "b")) == CONTENT
+        assert_files(run, reads={"a"}, writes={"b"}, opened_only=set())
+
+
+def test_sort_with_redirects_made_by_the_caller():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        with open(os.path.join(tmp, "in.txt"), "rb") as src, \
+                open(os.path.join(tmp, "out.txt"), "wb") as dst:
+            run = trace(["sort"], tmp, stdin=src, stdout=dst)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "out.txt")) == b"alpha\nbeta\ngamma\n"
+        assert_files(run, reads={"in.txt"}, writes={"out.txt"}, opened_only=set())
+
+
+def test_sort_with_redirects_made_inside_traced_shell():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        run = trace(["sh", "-c", "sort < in.txt > out.txt"], tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "out.txt")) == b"alpha\nbeta\ngamma\n"
+        assert_files(run, reads={"in.txt"}, writes={"out.txt"}, opened_only=set())
+
+
+# ----------------------------------------------------------------------------- python copies
+
+def test_python_sendfile():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "src"), CONTENT)
+        code = (
+            "import os\n"
+            "i = os.open('src', os.O_RDONLY)\n"
+            "o = os.open('dst', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\n"
+            "n = os.sendfile(o, i, 0, 1 << 20)\n"  # explicit offset: the kernel's off_t pointer
+            "print(n)\n")
+        run = trace(py(code), tmp)
+        ok(run)
+        assert run.stdout == f"{len(CONTENT)}\n".encode()
+        assert read_bytes(os.path.join(tmp, "dst")) == CONTENT
+        assert_files(run, reads={"src"}, writes={"dst"}, opened_only=set())
+
+
+def test_python_splice_file_to_pipe():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "src"), CONTENT)
+        code = (
+            "import os\n"
+            "r, w = os.pipe()\n"
+            "i = os.open('src', os.O_RDONLY)\n"
+            "n = os.splice(i, w, 1 << 16)\n"
+            "os.close(w)\n"
+            "os.write(1, os.read(r, 1 << 16))\n")
+        run = trace(py(code), tmp)
+        ok(run)
+        assert run.stdout == CONTENT
+        assert_files(run, reads={"src"}, writes=set(), opened_only=set())
+
+
+def test_python_splice_pipe_to_file():
+    with workdir() as tmp:
+        code = (
+            "import os\n"
+            "r, w = os.pipe()\n"
+            "os.write(w, b'piped\\n')\n"
+            "o = os.open('dst', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\n"
+            "print(os.splice(r, o, 6))\n")
+        run = trace(py(code), tmp)
+        ok(run)
+        assert run.stdout == b"6\n"
+        assert read_bytes(os.path.join(tmp, "dst")) == b"piped\n"
+        assert_files(run, reads=set(), writes={"dst"}, opened_only=set())
+
+
+def test_python_copy_file_range():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "src"), CONTENT)
+        code = (
+            "import os\n"
+            "i = os.open('src', os.O_RDONLY)\n"
+            "o = os.open('dst', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\n"
+            "print(os.copy_file_range(i, o, 1 << 20))\n")
+        run = trace(py(code), tmp)
+        ok(run)
+        assert run.stdout == f"{len(CONTENT)}\n".encode()
+        assert read_bytes(os.path.join(tmp, "dst")) == CONTENT
+        assert_files(run, reads={"src"}, writes={"dst"}, opened_only=set())
+
+
+def test_python_copy_file_range_at_end_of_source_moves_nothing():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "src"), CONTENT)
+        code = (
+            "import os\n"
+            "i = os.open('src', os.O_RDONLY)\n"
+            "o = os.open('dst', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\n"
+            f"print(os.copy_file_range(i, o, 1 << 20, {len(CONTENT)}))\n")
+        run = trace(py(code), tmp)
+        ok(run)
+        assert run.stdout == b"0\n"
+        assert_files(run, reads=set(), writes=set(), opened_only={"src", "dst"})
+
+
+def test_python_preadv_and_pwritev():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "r.txt"), b"0123456789")
+        write(os.path.join(tmp, "w.txt"), b"..........")
+        code = (
+            "import os\n"
+            "r = os.open('r.txt', os.O_RDONLY)\n"
+            "a, b = bytearray(3), bytearray(3)\n"
+            "n = os.preadv(r, [a, b], 2)\n"
+            "w = os.open('w.txt', os.O_WRONLY)\n"
+            "m = os.pwritev(w, [b'ab', b'cd'], 3)\n"
+            "print(n, bytes(a + b).decode(), m)\n")
+        run = trace(py(code), tmp)
+        ok(run)
+        assert run.stdout == b"6 234567 4\n"
+        assert read_bytes(os.path.join(tmp, "w.txt")) == b"...abcd..."
+        assert_files(run, reads={"r.txt"}, writes={"w.txt"}, opened_only=set())
+
+
+# ----------------------------------------------------------------------------- mmap (fixture)
+
+def test_mmap_read():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "m.bin"), CONTENT * 1000)
+        run = trace(fx("mmap-read", "m.bin"), tmp)
+        ok(run)
+        assert_files(run, reads={"m.bin"}, writes=set(), opened_only=set())
+
+
+def test_mmap_shared_write():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "m.bin"), CONTENT)
+        run = trace(fx("mmap-shared-write", "m.bin"), tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "m.bin")) == b"X" + CONTENT[1:]
+        # PROT_READ|PROT_WRITE, MAP_SHARED of a non-empty file: read and written.
+        assert_files(run, reads={"m.bin"}, writes={"m.bin"}, opened_only=set())
+
+
+def test_mmap_private_writable_mapping_is_not_a_write():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "m.bin"), CONTENT)
+        run = trace(fx("mmap-private-write", "m.bin"), tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "m.bin")) == CONTENT
+        assert_files(run, reads={"m.bin"}, writes=set(), opened_only=set())
+
+
+# ----------------------------------------------------------------------------- descriptors
+
+def test_two_threads_write_through_one_shared_fd():
+    with workdir() as tmp:
+        run = trace(fx("threads-write", "t.txt"), tmp)
+        ok(run)
+        lines = run.stdout.decode().split("\n")
+        writers = sorted(int(t) for t in lines[:2])
+        main_tid = int(lines[2].split()[1])
+        assert len(set(writers)) == 2 and main_tid not in writers, run.stdout
+        assert sorted(read_bytes(os.path.join(tmp, "t.txt")).decode().splitlines()) == \
+            sorted(f"thread {t}" for t in writers)
+        assert_files(run, reads=set(), writes={"t.txt"}, opened_only=set())
+        assert record(run, tmp, "t.txt")["written_threads"] == writers
+        assert main_tid == run.root()["pid"]
+
+
+def test_child_uses_parent_fd_fixture():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        run = trace(fx("child-uses-parent-fd", "in.txt", "out.txt"), tmp)
+        ok(run)
+        child = int(run.stdout)
+        assert read_bytes(os.path.join(tmp, "out.txt")) == CONTENT
+        assert_files(run, reads={"in.txt"}, writes={"out.txt"}, opened_only=set())
+        assert record(run, tmp, "in.txt")["read_threads"] == [child]
+        assert record(run, tmp, "out.txt")["written_threads"] == [child]
+        procs = {p["pid"]: p for p in run.processes()}
+        assert child in procs, run.processes()
+        assert procs[child]["parent_pid"] == run.root()["pid"]
+
+
+def test_child_uses_parent_fd_shell():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        run = trace(["sh", "-c", "(cat <&3) 3< in.txt"], tmp)
+        ok(run)
+        assert run.stdout == CONTENT
+        assert_files(run, reads={"in.txt"}, writes=set(), opened_only=set())
+
+
+def test_fd_reuse_after_close_read_then_write():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "a"), CONTENT)
+        run = trace(fx("fd-reuse", "a", "b"), tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "b")) == b"new\n"
+        # a was read on fd N, then b written on the same N: a must not be written, b not read.
+        assert_files(run, reads={"a"}, writes={"b"}, opened_only=set())
+
+
+def test_fd_reuse_after_close_write_then_read():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "b"), CONTENT)
+        run = trace(fx("fd-reuse-write-first", "a", "b"), tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "a")) == b"old\n"
+        assert_files(run, reads={"b"}, writes={"a"}, opened_only=set())
+
+
+def test_fd_reuse_by_dup2_over_an_open_fd():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "a"), CONTENT)
+        run = trace(fx("dup2-reuse", "a", "b"), tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "b")) == b"new\n"
+        assert_files(run, reads={"a"}, writes={"b"}, opened_only=set())
+
+
+# ----------------------------------------------------------------------------- zero bytes
+
+def test_zero_byte_read_of_empty_file():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "empty"), b"")
+        run = trace(fx("zero-read", "empty"), tmp)
+        ok(run)
+        assert_files(run, reads=set(), writes=set(), opened_only={"empty"})
+
+
+def test_zero_byte_read_at_end_of_file():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "f"), CONTENT)
+        run = trace(fx("zero-read", "f"), tmp)
+        ok(run)
+        assert_files(run, reads=set(), writes=set(), opened_only={"f"})
+
+
+def test_zero_byte_write():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "existing"), CONTENT)
+        run = trace(["sh", "-c", '"$0" zero-write new && "$0" zero-write existing',
+                     fixture("fx_io")], tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "new")) == b""
+        assert read_bytes(os.path.join(tmp, "existing")) == CONTENT
+        assert_files(run, reads=set(), writes=set(), opened_only={"new", "existing"})
+
+
+def test_pread_and_preadv_past_end_of_file():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "f"), CONTENT)
+        past = str(len(CONTENT) + 10)
+        run = trace(["sh", "-c", '"$0" pread f "$1" 4 && "$0" preadv f "$1"',
+                     fixture("fx_io"), past], tmp)
+        ok(run)
+        assert run.stdout == b"0\n0\n"
+        assert_files(run, reads=set(), writes=set(), opened_only={"f"})
+
+
+def test_pread_inside_the_file_is_a_read():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "f"), CONTENT)
+        run = trace(fx("pread", "f", str(len(CONTENT) - 1), "4"), tmp)
+        ok(run)
+        assert run.stdout == b"1\n"
+        assert_files(run, reads={"f"}, writes=set(), opened_only=set())
+
+
+# ----------------------------------------------------------------------------- exit statuses
+
+def test_exit_status_is_passed_through_with_a_report():
+    with workdir() as tmp:
+        argv = ["sh", "-c", "exit 3"]
+        run = trace(argv, tmp)
+        assert run.exit_code == 3, run.stderr
+        root = run.root()
+        assert root["command"] == argv
+        assert root["parent_pid"] is None
+
+
+def test_killed_by_signal_exits_128_plus_signal():
+    with workdir() as tmp:
+        run = trace(["sh", "-c", "kill -TERM $$"], tmp)
+        assert run.exit_code == 143, run.stderr
+        assert run.root()["command"] == ["sh", "-c", "kill -TERM $$"]
+
+
+def test_missing_command_exits_127_with_a_report():
+    with workdir() as tmp:
+        argv = ["roar-no-such-command-zz", "--flag", "arg"]
+        run = trace(argv, tmp)
+        assert run.exit_code == 127, run.stderr
+        assert "roar-seccomp:" in run.stderr and "roar-no-such-command-zz" in run.stderr, \
+            run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+        assert run.stdout == b""
+        procs = run.processes()
+        assert len(procs) == 1, procs
+        assert procs[0]["parent_pid"] is None
+        assert procs[0]["command"] == argv
+        assert_files(run, reads=set(), writes=set(), opened_only=set())
+
+
+def test_missing_command_behind_an_unsearchable_path_directory_exits_127():
+    """execvp skips a PATH directory it may not search (EACCES) and goes on looking; a command
+    found in no directory is "not found" (127), not "found but not executable" (126). Only an
+    unprivileged user meets the unsearchable directory (root searches it anyway)."""
+    with workdir() as tmp:
+        locked = os.path.join(tmp, "locked")
+        os.mkdir(locked)
+        os.chmod(locked, 0)
+        try:
+            env = dict(os.environ, PATH=f"{locked}:/usr/bin:/bin")
+            argv = ["roar-no-such-command-zz"]
+            run = trace(argv, tmp, env=env)
+        finally:
+            os.chmod(locked, 0o700)
+        assert run.exit_code == 127, run.stderr
+        assert "roar-seccomp:" in run.stderr and "not found" in run.stderr, run.stderr
+        procs = run.processes()
+        assert len(procs) == 1 and procs[0]["command"] == argv, procs
+
+
+# ----------------------------------------------------------------------------- processes
+
+def test_root_process_has_no_parent_and_the_given_argv():
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        # The shell forks cat (a command follows it), then prints its own argument.
+        argv = ["sh", "-c", 'cat in.txt; echo "$1"', "-zero", "-a b"]
+        run = trace(argv, tmp)
+        ok(run)
+        assert run.stdout == CONTENT + b"-a b\n"
+        root = run.root()
+        assert root["command"] == argv
+        assert root["parent_pid"] is None
+        cat = process_with(run, ["cat", "in.txt"])
+        assert cat["parent_pid"] == root["pid"]
+        assert record(run, tmp, "in.txt")["read_threads"] == [cat["pid"]]
+        assert_files(run, reads={"in.txt"}, writes=set(), opened_only=set())
+
+
+def test_background_child_is_waited_for():
+    with workdir() as tmp:
+        run = trace(["sh", "-c", "sleep 0.3 && echo x > late &"], tmp)
+        ok(run)
+        # The tracer returned only after the background writer finished.
+        assert read_bytes(os.path.join(tmp, "late")) == b"x\n"
+        assert_files(run, reads=set(), writes={"late"}, opened_only=set())
+        sleep = process_with(run, ["sleep", "0.3"])
+        writer = record(run, tmp, "late")["written_threads"]
+        assert len(writer) == 1 and writer[0] != run.root()["pid"], writer
+        assert sleep["parent_pid"] == writer[0]
+
+
+# ----------------------------------------------------------------------------- pass-through
+
+def test_stdin_and_stdout_pass_through_unchanged():
+    data = bytes(range(256)) * 64
+    with workdir() as tmp:
+        r, w = os.pipe()
+        try:
+            os.write(w, data)  # 16 KiB: fits in the pipe before cat runs
+            os.close(w)
+            w = -1
+            run = trace(["cat"], tmp, stdin=r)
+        finally:
+            os.close(r)
+            if w >= 0:
+                os.close(w)
+        ok(run)
+        assert run.stdout == data
+        assert_files(run, reads=set(), writes=set(), opened_only=set())
+
+
+def test_environment_passes_through():
+    with workdir() as tmp:
+        env = dict(os.environ, FOO="bar baz=qux")
+        run = trace(["sh", "-c", 'printf %s "$FOO"'], tmp, env=env)
+        ok(run)
+        assert run.stdout == b"bar baz=qux"
+        assert run.root()["env"].get("FOO") == "bar baz=qux"
+        assert run.report["env_accessed"].get("FOO") == "bar baz=qux"
+
+
+# ----------------------------------------------------------------------------- ia32 (fx_io32)
+
+def test_ia32_read_and_write():
+    argv = fx32("copy", "in.txt", "out.txt")
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        run = trace(argv, tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "out.txt")) == CONTENT
+        assert_files(run, reads={"in.txt"}, writes={"out.txt"}, opened_only=set())
+        root = run.root()
+        assert root["command"] == argv
+        assert record(run, tmp, "in.txt")["read_threads"] == [root["pid"]]
+
+
+def test_ia32_mmap2():
+    argv = fx32("mmap-read", "r.bin")
+    with workdir() as tmp:
+        write(os.path.join(tmp, "r.bin"), CONTENT * 1000)
+        write(os.path.join(tmp, "w.bin"), CONTENT)
+        run = trace(["sh", "-c", '"$0" mmap-read r.bin && "$0" mmap-shared-write w.bin',
+                     argv[0]], tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "w.bin")) == b"X" + CONTENT[1:]
+        assert_files(run, reads={"r.bin", "w.bin"}, writes={"w.bin"}, opened_only=set())
+
+
+def test_ia32_offsets_in_register_pairs():
+    prog = fx32()[0]
+    with workdir() as tmp:
+        write(os.path.join(tmp, "past"), CONTENT)
+        write(os.path.join(tmp, "inside"), CONTENT)
+        # 2**32 + 1: past the end, but its low word alone (1) lies inside the file.
+        high = str(2**32 + 1)
+        script = ('"$0" pread past "$1" 4 && "$0" preadv past "$1" && '
+                  '"$0" pread inside 1 4 && "$0" pwritev w.bin 2')
+        run = trace(["sh", "-c", script, prog, high], tmp)
+        ok(run)
+        assert run.stdout == b"0\n0\n4\n"
+        assert read_bytes(os.path.join(tmp, "w.bin")) == b"\0\0abcd"
+        assert_files(run, reads={"inside"}, writes={"w.bin"}, opened_only={"past"})
+
+
+def test_ia32_sendfile():
+    argv = fx32("sendfile", "src", "dst")
+    with workdir() as tmp:
+        write(os.path.join(tmp, "src"), CONTENT)
+        run = trace(argv, tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "dst")) == CONTENT
+        assert_files(run, reads={"src"}, writes={"dst"}, opened_only=set())
