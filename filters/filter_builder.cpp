@@ -2,6 +2,7 @@
 #include "roar/seccomp/filter_builder.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -27,7 +28,8 @@ struct ContextDeleter {
 using ScmpContext = std::unique_ptr<void, ContextDeleter>;
 
 // Argument conditions follow from roles alone: a zero count or an anonymous mapping cannot
-// touch a file, and only opens that truncate matter, so other calls are never notified.
+// touch a file, only opens that truncate matter, and only clones that share a descriptor table
+// across processes, so other calls are never notified.
 std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
   std::vector<scmp_arg_cmp> conds;
   for (unsigned i = 0; i < spec.args.size(); ++i) {
@@ -41,6 +43,13 @@ std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
         break;
       case ArgRole::kOpenFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC});
+        break;
+      case ArgRole::kCloneFlags:
+        conds.push_back(
+            scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, CLONE_FILES | CLONE_THREAD, CLONE_FILES});
+        break;
+      case ArgRole::kUnshareFlags:
+        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, CLONE_FILES, CLONE_FILES});
         break;
       default:
         break;

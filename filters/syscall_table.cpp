@@ -70,6 +70,11 @@ constexpr SyscallSpec kTable[] = {
   {"ftruncate",        Effect::kResizeFd,     {kFdOut,   kLength}},
   {"ftruncate64",      Effect::kResizeFd,     {kFdOut,   kLength64}},
   {"fallocate",        Effect::kResizeFd,     {kFdOut}},
+  // Descriptor tables shared between processes, or split between threads, change what a
+  // descriptor number means without a notified release: cached fd paths are then given up.
+  {"clone",            Effect::kClone,        {kCloneFlags}},
+  {"clone3",           Effect::kClone,        {kCloneArgs}},
+  {"unshare",          Effect::kUnshare,      {kUnshareFlags}},
   // Process life cycle: argv and environment are read back from /proc after the exec.
   {"execve",           Effect::kExec,         {}},
   {"execveat",         Effect::kExec,         {}},
@@ -121,6 +126,10 @@ constexpr bool roles_fit_effect(const SyscallSpec& row) {
       return has(row, kPath) && (has(row, kLength) || has(row, kLength64));
     case Effect::kResizeFd:
       return has(row, kFdOut);
+    case Effect::kClone:
+      return has(row, kCloneFlags) || has(row, kCloneArgs);
+    case Effect::kUnshare:
+      return has(row, kUnshareFlags);
     case Effect::kExec:
     case Effect::kExitThread:
     case Effect::kExitProcess:

@@ -457,6 +457,8 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
     case Effect::kExec:
     case Effect::kExitProcess: rule.opened_all(0, UINT32_MAX); break;
     case Effect::kExitThread:
+    case Effect::kClone:
+    case Effect::kUnshare:
     case Effect::kDenyIoUring: break;
   }
   return out;

@@ -308,6 +308,11 @@ std::optional<std::string> ProcTraceeView::environ(int pid) {
   return read_small_file(proc_dir_, ProcPath(pid, "environ").c_str());
 }
 
+UniqueFd ProcTraceeView::open_pidfd(int pid) {
+  // pidfds are close-on-exec by definition.
+  return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+}
+
 std::vector<int> ProcTraceeView::children(int pid) {
   std::vector<int> out;
   for (int tid : list_numeric_entries(proc_dir_, ProcPath(pid, "task").c_str())) {

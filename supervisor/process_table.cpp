@@ -9,7 +9,7 @@ void ProcessTable::add_root(int pid, std::string cmdline, std::string environ) {
   root_pid_ = pid;
   live_[pid] = records_.size();
   records_.push_back(ProcessRecord{pid, std::nullopt, std::move(cmdline), std::move(environ),
-                                   false, false});
+                                   false, false, false});
   remember_thread(pid, pid);
 }
 
@@ -18,7 +18,18 @@ std::optional<int> ProcessTable::tgid_of(int tid) const {
   if (it == tgid_of_.end()) {
     return std::nullopt;
   }
+  const ProcessRecord* record = live(it->second);
+  if (record == nullptr || !record->watched) {
+    return std::nullopt;
+  }
   return it->second;
+}
+
+void ProcessTable::set_watched(int pid, bool watched) {
+  const auto it = live_.find(pid);
+  if (it != live_.end()) {
+    records_[it->second].watched = watched;
+  }
 }
 
 void ProcessTable::remember_thread(int tid, int tgid) {
@@ -36,7 +47,7 @@ void ProcessTable::apply(const ProcessSighting& s) {
   auto it = live_.find(s.pid);
   if (it == live_.end()) {
     it = live_.emplace(s.pid, records_.size()).first;
-    records_.push_back(ProcessRecord{s.pid, s.parent_pid, {}, {}, false, false});
+    records_.push_back(ProcessRecord{s.pid, s.parent_pid, {}, {}, false, false, false});
   }
   ProcessRecord& r = records_[it->second];
   if (s.cmdline) {

@@ -241,9 +241,11 @@ int run_traced(const Options& options, const Log& log) {
   TraceLog trace;
   trace.processes.add_root(child->pid, join_nul(options.command), current_environ());
   const SyscallIndex index(resolved);
-  NotificationHandler handler(index, trace, child->exec, options.allow_io_uring);
+  Result<EpollProcessWatcher> watcher = EpollProcessWatcher::create();
+  EpollProcessWatcher* watching = watcher ? &*watcher : nullptr;
+  NotificationHandler handler(index, trace, child->exec, options.allow_io_uring, watching);
   const UniqueFd stop(eventfd(0, EFD_CLOEXEC));
-  Supervisor supervisor(*listener, handler, proc_dir.get(), stop.get(), log);
+  Supervisor supervisor(*listener, handler, watching, proc_dir.get(), stop.get(), log);
   std::thread supervising([&supervisor] { supervisor.run(); });
 
   std::optional<int> exec_error;

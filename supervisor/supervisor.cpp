@@ -29,8 +29,9 @@ void Supervisor::serve_one() noexcept {
     prepared_ok = false;
   }
   // Reads above are trusted only if the thread is still in this very call: otherwise its tid
-  // may have been reused, or a signal abandoned the call (a restart notifies again).
-  const bool valid = listener_.id_valid(n->id);
+  // may have been reused, or a signal abandoned the call (a restart notifies again). A quiet
+  // call records nothing, so it needs no check.
+  const bool valid = prepared.quiet() || listener_.id_valid(n->id);
   const Status answered = prepared.error != 0 ? listener_.respond_error(n->id, prepared.error)
                                               : listener_.respond_continue(n->id);
   if (!answered) {
@@ -46,14 +47,27 @@ void Supervisor::serve_one() noexcept {
 }
 
 void Supervisor::run() noexcept {
-  pollfd fds[2] = {{listener_.fd(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  pollfd fds[3] = {{listener_.fd(), POLLIN, 0},
+                   {stop_fd_, POLLIN, 0},
+                   {watcher_ != nullptr ? watcher_->fd() : -1, POLLIN, 0}};
   for (;;) {
-    if (poll(fds, 2, -1) < 0) {
+    if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) {
         continue;
       }
       log_.error("poll on the seccomp listener: %s", std::strerror(errno));
       return;
+    }
+    // Exits first: a pid that exited may already be reused by the caller of a pending
+    // notification, which must not be taken for the old process.
+    if ((fds[2].revents & POLLIN) != 0) {
+      try {
+        for (const int pid : watcher_->exited()) {
+          handler_.process_gone(pid);
+        }
+      } catch (const std::exception& e) {
+        log_.error("recording a process exit failed: %s", e.what());
+      }
     }
     if ((fds[0].revents & POLLIN) != 0) {
       serve_one();

@@ -7,8 +7,11 @@
 
 #include "roar/seccomp/access_log.hpp"
 #include "roar/seccomp/attribution.hpp"
+#include "roar/seccomp/fd_path_cache.hpp"
+#include "roar/seccomp/file_facts.hpp"
 #include "roar/seccomp/notification.hpp"
 #include "roar/seccomp/process_table.hpp"
+#include "roar/seccomp/process_watcher.hpp"
 #include "roar/seccomp/syscall_index.hpp"
 #include "roar/seccomp/tracee_view.hpp"
 #include "roar/seccomp/warnings.hpp"
@@ -40,19 +43,30 @@ struct LauncherExec {
 struct Prepared {
   int tid = 0;
   const SyscallSpec* spec = nullptr;
+  SyscallArgs args;
   std::optional<int> pid;  // the caller's process
+  bool pid_from_cache = false;
   Attribution attribution;
   std::vector<ProcessSighting> sightings;
+  UniqueFd pidfd;      // for a process seen for the first time
   Settlement settled;  // the outcome of the caller's previous call, if it was pending
   bool settled_pending = false;
+  std::vector<std::pair<int, std::string>> fd_links;  // read from /proc: cache them
   bool launcher_exec = false;
+  bool shares_fd_table = false;  // a clone that shares the descriptor table across processes
   int error = 0;  // non-zero: fail the call with this errno instead of letting it run
+
+  // True when commit() would record nothing: a call on a known file by a known thread, the
+  // common case. Such a notification needs no validity check and no commit.
+  [[nodiscard]] bool quiet() const noexcept;
 };
 
 class NotificationHandler {
  public:
+  // `watcher` (may be null) watches each new process's pidfd; unwatched processes are looked up
+  // in /proc on every notification.
   NotificationHandler(const SyscallIndex& index, TraceLog& log, LauncherExec launcher,
-                      bool allow_io_uring);
+                      bool allow_io_uring, ProcessWatcher* watcher = nullptr);
 
   // Reads what the notification needs through `view`. Records nothing: the reads are trusted
   // only if the notification is still valid afterwards (the thread may have died and its tid
@@ -60,25 +74,37 @@ class NotificationHandler {
   Prepared prepare(const Notification& n, TraceeView& view);
   void commit(Prepared&& p);
 
+  // A watched process exited, maybe without an exit call we saw (killed by a signal).
+  void process_gone(int pid);
+
   // Settles the checks of threads that never trapped again (killed, or the run was cut short)
   // against the final state of the file system; `view` needs no live thread.
   void settle_remaining(TraceeView& view);
 
  private:
+  struct Pending {
+    PendingCheck check;
+    std::optional<int> pid;
+    int tid = 0;
+  };
+
   void see_process(Prepared& p, TraceeView& view);
   void see_children(Prepared& p, TraceeView& view, int pid);
+  void decide_clone(Prepared& p, const SyscallArgs& args, TraceeView& view) const;
   void record(const Settlement& s, int tid, std::optional<int> pid);
+  void commit_process(Prepared& p);
+  void commit_effect(const Prepared& p);
+  void forget_process(int pid);
 
   const SyscallIndex& index_;
   TraceLog& log_;
   LauncherExec launcher_;
   bool launcher_phase_ = true;
   bool allow_io_uring_;
-  struct Pending {
-    PendingCheck check;
-    std::optional<int> pid;
-  };
+  ProcessWatcher* watcher_;
+  FdPathCache fd_cache_;
   std::unordered_map<int, Pending> pending_;  // tid -> check to settle at its next call
+  std::vector<Pending> orphaned_;             // checks of threads that died, for the end
 };
 
 }  // namespace roar::seccomp

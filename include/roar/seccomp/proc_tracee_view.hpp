@@ -27,6 +27,7 @@ class ProcTraceeView final : public TraceeView {
   std::optional<std::string> cmdline(int pid) override;
   std::optional<std::string> environ(int pid) override;
   std::vector<int> children(int pid) override;
+  UniqueFd open_pidfd(int pid) override;
 
  private:
   // The canonical path of one of the supervisor's own descriptors.

@@ -15,6 +15,7 @@ struct ProcessRecord {
   std::string environ;            // NUL-separated environment
   bool image_may_have_changed = false;  // an exec ran since cmdline/environ were read
   bool exited = false;
+  bool watched = false;  // its pidfd is watched: its tids and fds may be cached
 };
 
 // What a notification taught us about a process; applied with ProcessTable::apply.
@@ -33,12 +34,14 @@ class ProcessTable {
   void add_root(int pid, std::string cmdline, std::string environ);
   [[nodiscard]] int root_pid() const noexcept { return root_pid_; }
 
-  // The live process a thread belongs to, if known.
+  // The live process a thread belongs to, if known for certain: only threads of watched
+  // processes are remembered, since any other tid may have been reused by now.
   [[nodiscard]] std::optional<int> tgid_of(int tid) const;
   void remember_thread(int tid, int tgid);
   [[nodiscard]] const ProcessRecord* live(int pid) const;
 
   void apply(const ProcessSighting& sighting);
+  void set_watched(int pid, bool watched);
   // The process started an exec: argv and environment must be re-read, and the threads other
   // than the caller will be gone if it succeeds.
   void exec_started(int pid);

@@ -4,15 +4,22 @@
 #include "roar/seccomp/listener.hpp"
 #include "roar/seccomp/log.hpp"
 #include "roar/seccomp/notification_handler.hpp"
+#include "roar/seccomp/process_watcher.hpp"
 
 namespace roar::seccomp {
 
 class Supervisor {
  public:
-  // `proc_dir` is an open /proc; `stop_fd` an eventfd the run writes to when the tree is gone.
-  Supervisor(Listener& listener, NotificationHandler& handler, int proc_dir, int stop_fd,
-             const Log& log) noexcept
-      : listener_(listener), handler_(handler), proc_dir_(proc_dir), stop_fd_(stop_fd), log_(log) {}
+  // `proc_dir` is an open /proc; `stop_fd` an eventfd the run writes to when the tree is gone;
+  // `watcher` (may be null) reports processes that exited.
+  Supervisor(Listener& listener, NotificationHandler& handler, EpollProcessWatcher* watcher,
+             int proc_dir, int stop_fd, const Log& log) noexcept
+      : listener_(listener),
+        handler_(handler),
+        watcher_(watcher),
+        proc_dir_(proc_dir),
+        stop_fd_(stop_fd),
+        log_(log) {}
 
   // Serves notifications until stop_fd is readable or no task uses the filter any more.
   void run() noexcept;
@@ -22,6 +29,7 @@ class Supervisor {
 
   Listener& listener_;
   NotificationHandler& handler_;
+  EpollProcessWatcher* watcher_;
   int proc_dir_;
   int stop_fd_;
   const Log& log_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "roar/seccomp/file_facts.hpp"
+#include "roar/seccomp/unique_fd.hpp"
 
 namespace roar::seccomp {
 
@@ -72,6 +73,8 @@ class TraceeView {
   virtual std::optional<std::string> environ(int pid) = 0;
   // Live children of every thread of process `pid`.
   virtual std::vector<int> children(int pid) = 0;
+  // A pidfd for process `pid` (invalid if the kernel or a sandbox refuses one).
+  virtual UniqueFd open_pidfd(int pid) = 0;
 };
 
 }  // namespace roar::seccomp
