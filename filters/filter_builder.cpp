@@ -28,8 +28,8 @@ struct ContextDeleter {
 using ScmpContext = std::unique_ptr<void, ContextDeleter>;
 
 // Argument conditions follow from roles alone: a zero count or an anonymous mapping cannot
-// touch a file, only opens that truncate matter, and only clones that share a descriptor table
-// across processes, so other calls are never notified.
+// touch a file, only opens that truncate matter, and only unshares of the descriptor table, so
+// other calls are never notified.
 std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
   std::vector<scmp_arg_cmp> conds;
   for (unsigned i = 0; i < spec.args.size(); ++i) {
@@ -43,10 +43,6 @@ std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
         break;
       case ArgRole::kOpenFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC});
-        break;
-      case ArgRole::kCloneFlags:
-        conds.push_back(
-            scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, CLONE_FILES | CLONE_THREAD, CLONE_FILES});
         break;
       case ArgRole::kUnshareFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, CLONE_FILES, CLONE_FILES});
@@ -174,9 +170,9 @@ Result<std::string> filter_listing(const std::vector<ResolvedSyscall>& resolved)
   if (!text) {
     return text.error();
   }
-  const std::string marked = "ACTION: TRACE(" + std::to_string(kMarker) + ")";
+  const std::string marked = "action TRACE(" + std::to_string(kMarker) + ")";
   for (std::size_t at = text->find(marked); at != std::string::npos; at = text->find(marked, at)) {
-    text->replace(at, marked.size(), "ACTION: USER_NOTIF");
+    text->replace(at, marked.size(), "action USER_NOTIF");
   }
   return text;
 }

@@ -35,9 +35,8 @@ const char* to_string(ArgRole role) noexcept {
     case ArgRole::kAtFlags: return "at_flags";
     case ArgRole::kLength: return "length";
     case ArgRole::kLength64: return "length64";
-    case ArgRole::kCloneFlags: return "clone_flags";
-    case ArgRole::kCloneArgs: return "clone_args";
     case ArgRole::kUnshareFlags: return "unshare_flags";
+    case ArgRole::kArgv: return "argv";
   }
   return "?";
 }
@@ -55,7 +54,7 @@ const char* to_string(Effect effect) noexcept {
     case Effect::kLink: return "link";
     case Effect::kResizePath: return "resize_path";
     case Effect::kResizeFd: return "resize_fd";
-    case Effect::kClone: return "clone";
+    case Effect::kWait: return "wait";
     case Effect::kUnshare: return "unshare";
     case Effect::kExec: return "exec";
     case Effect::kExitThread: return "exit_thread";

@@ -77,9 +77,8 @@ SyscallArgs decode_args(const SyscallSpec& spec, const AbiInfo& abi,
                                         : static_cast<std::int64_t>(reg);
         break;
       case ArgRole::kLength64: a.length = static_cast<std::int64_t>(wide(abi, regs, i)); break;
-      case ArgRole::kCloneFlags:
-      case ArgRole::kUnshareFlags: a.clone_flags = word(abi, reg); break;
-      case ArgRole::kCloneArgs: a.clone_args = word(abi, reg); break;
+      case ArgRole::kUnshareFlags: a.unshare_flags = word(abi, reg); break;
+      case ArgRole::kArgv: a.argv = word(abi, reg); break;
     }
   }
   return a;

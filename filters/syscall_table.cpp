@@ -70,14 +70,20 @@ constexpr SyscallSpec kTable[] = {
   {"ftruncate",        Effect::kResizeFd,     {kFdOut,   kLength}},
   {"ftruncate64",      Effect::kResizeFd,     {kFdOut,   kLength64}},
   {"fallocate",        Effect::kResizeFd,     {kFdOut}},
-  // Descriptor tables shared between processes, or split between threads, change what a
-  // descriptor number means without a notified release: cached fd paths are then given up.
-  {"clone",            Effect::kClone,        {kCloneFlags}},
-  {"clone3",           Effect::kClone,        {kCloneArgs}},
+  // Processes are not notified when they fork: a notified fork or clone that a signal
+  // interrupts before the tracer receives it fails with EINTR, which shells such as dash take
+  // for "Cannot fork". A process that makes no traced call of its own is still found: its
+  // parent's children are listed in /proc when the parent waits or exits. A thread that stops
+  // sharing its descriptor table (unshare) makes cached fd paths unreliable.
   {"unshare",          Effect::kUnshare,      {kUnshareFlags}},
-  // Process life cycle: argv and environment are read back from /proc after the exec.
-  {"execve",           Effect::kExec,         {}},
-  {"execveat",         Effect::kExec,         {}},
+  {"wait4",            Effect::kWait,         {}},
+  {"waitid",           Effect::kWait,         {}},
+  {"waitpid",          Effect::kWait,         {}},
+  // Process life cycle: argv and environment are read back from /proc when the process next
+  // traps (the exec has then succeeded or failed); the argv given to exec is kept for a process
+  // that dies before that.
+  {"execve",           Effect::kExec,         {kNone,    kArgv}},
+  {"execveat",         Effect::kExec,         {kNone,    kNone,        kArgv}},
   {"exit",             Effect::kExitThread,   {}},
   {"exit_group",       Effect::kExitProcess,  {}},
   // Refused: io_uring performs file I/O without system calls that seccomp sees.
@@ -126,8 +132,8 @@ constexpr bool roles_fit_effect(const SyscallSpec& row) {
       return has(row, kPath) && (has(row, kLength) || has(row, kLength64));
     case Effect::kResizeFd:
       return has(row, kFdOut);
-    case Effect::kClone:
-      return has(row, kCloneFlags) || has(row, kCloneArgs);
+    case Effect::kWait:
+      return true;
     case Effect::kUnshare:
       return has(row, kUnshareFlags);
     case Effect::kExec:

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>  // RENAME_EXCHANGE, RENAME_NOREPLACE
 #include <cstring>
@@ -148,7 +149,8 @@ struct Rule {
     if (!requests_bytes() || !readable(args.fd_in)) {
       return;
     }
-    if (source_bytes(args.fd_in, args.offset, 0, 8) != Bytes::kNone) {
+    if (source_bytes(args.fd_in, args.offset, 0, 8) != Bytes::kNone &&
+        !own_truncated_file(args.fd_in)) {
       add(*path, Access::kRead);
     }
   }
@@ -174,7 +176,7 @@ struct Rule {
     const Bytes bytes = source_bytes(args.fd_in, std::nullopt, args.offset_in_ptr,
                                      args.offset_in_size);
     if (bytes == Bytes::kSome) {
-      if (need_in) {
+      if (need_in && !own_truncated_file(args.fd_in)) {
         add(*in, Access::kRead);
       }
       if (need_out) {
@@ -225,13 +227,16 @@ struct Rule {
     }
   }
 
-  // Mapping a file the process itself truncated shows only what it wrote: no read.
+  // A descriptor the process opened with O_TRUNC returns only what was written through it:
+  // reading it back, by read, copy or mapping, takes in nothing from outside (SPEC §4's mmap
+  // rule, applied to every way of reading; GNU as reads back each object file it writes).
+  // Another descriptor of the same file reads it like any file.
   bool own_truncated_file(int fd) {
     if (facts == nullptr || !pid) {
       return false;
     }
     const std::optional<FileStat> st = view.fd_stat(fd);
-    return st && facts->was_truncated_by(*pid, st->id);
+    return st && facts->is_truncating_fd(*pid, fd, st->id);
   }
 
   std::optional<std::string> path_argument(std::uint64_t addr) {
@@ -260,12 +265,25 @@ struct Rule {
       return;
     }
     const auto resolved = view.resolve(args.path_dirfd, *path, (flags & O_NOFOLLOW) == 0);
-    if (resolved) {
-      PendingCheck check;
-      check.kind = PendingCheck::Kind::kTruncatingOpen;
-      check.path = resolved->path;
-      out.pending = std::move(check);
+    if (!resolved) {
+      return;
     }
+    // open(2) returns the lowest free number; a sibling thread opening at the same moment may
+    // take it, and then the check finds another file there and records nothing.
+    std::vector<int> fds = view.open_fds();
+    std::sort(fds.begin(), fds.end());
+    int lowest_free = 0;
+    for (const int fd : fds) {
+      if (fd != lowest_free) {
+        break;
+      }
+      ++lowest_free;
+    }
+    PendingCheck check;
+    check.kind = PendingCheck::Kind::kTruncatingOpen;
+    check.fd = lowest_free;
+    check.path = resolved->path;
+    out.pending = std::move(check);
   }
 
   void rename() {
@@ -457,7 +475,7 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
     case Effect::kExec:
     case Effect::kExitProcess: rule.opened_all(0, UINT32_MAX); break;
     case Effect::kExitThread:
-    case Effect::kClone:
+    case Effect::kWait:
     case Effect::kUnshare:
     case Effect::kDenyIoUring: break;
   }
@@ -511,9 +529,10 @@ Settlement settle(const PendingCheck& check, TraceeView& view) {
       break;
     }
     case PendingCheck::Kind::kTruncatingOpen: {
-      const std::optional<FileStat> st = view.lstat(check.path);
-      if (st && st->type == S_IFREG && st->size == 0) {
-        out.truncated = st->id;
+      const std::optional<FileStat> named = view.lstat(check.path);
+      const std::optional<FileStat> opened = view.fd_stat(check.fd);
+      if (named && opened && named->type == S_IFREG && named->id == opened->id) {
+        out.truncating_fd.emplace(check.fd, opened->id);
       }
       break;
     }

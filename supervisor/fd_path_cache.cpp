@@ -13,7 +13,8 @@ const std::string* FdPathCache::find(int pid, int fd) const {
 }
 
 void FdPathCache::insert(int pid, int fd, std::string link) {
-  if (enabled_ && !releasing_.contains(pid) && !releasing_.contains(0)) {
+  if (enabled_ && !excluded_.contains(pid) && !releasing_.contains(pid) &&
+      !releasing_.contains(0)) {
     links_[pid].insert_or_assign(fd, std::move(link));
   }
 }
@@ -56,6 +57,7 @@ void FdPathCache::release_done(int tid) {
 
 void FdPathCache::forget_process(int pid) {
   links_.erase(pid);
+  excluded_.erase(pid);
   const auto it = releasing_.find(pid);
   if (it != releasing_.end()) {
     for (const int tid : it->second) {

@@ -3,8 +3,11 @@
 #include "roar/seccomp/notification_handler.hpp"
 
 #include <sched.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 
 #include "roar/seccomp/syscall_args.hpp"
 
@@ -35,6 +38,19 @@ NotificationHandler::NotificationHandler(const SyscallIndex& index, TraceLog& lo
       allow_io_uring_(allow_io_uring),
       watcher_(watcher) {}
 
+// A process sharing its parent's descriptor table (clone with CLONE_FILES) releases
+// descriptors that the fd cache keeps for the parent: the cache is then given up. Returns
+// whether the comparison could be made (it cannot for the root, whose parent is the tracer).
+bool NotificationHandler::check_fd_table(Prepared& p, TraceeView& view, std::optional<int> parent,
+                                         int pid) const {
+  if (!parent || *parent == getpid() || *parent == pid) {
+    return false;
+  }
+  const std::optional<bool> shared = view.same_fd_table(*parent, pid);
+  p.shares_parent_fd_table = p.shares_parent_fd_table || !shared || *shared;
+  return true;
+}
+
 void NotificationHandler::see_process(Prepared& p, TraceeView& view) {
   ProcessTable& processes = log_.processes;
   std::optional<int> pid = processes.tgid_of(p.tid);
@@ -47,14 +63,35 @@ void NotificationHandler::see_process(Prepared& p, TraceeView& view) {
     }
     pid = status->tgid;
     ppid = status->ppid;
+    // The fd cache is keyed by process: a thread with a descriptor table of its own (clone
+    // without CLONE_FILES) must not use it.
+    if (p.tid != *pid) {
+      p.fd_table = view.same_fd_table(*pid, p.tid);
+    }
   }
   p.pid = pid;
   const ProcessRecord* record = processes.live(*pid);
+  bool fd_table_checked = false;
+  if (record == nullptr || !record->fd_table_checked) {
+    const std::optional<int> parent = record != nullptr ? record->parent_pid : ppid;
+    fd_table_checked = check_fd_table(p, view, parent, *pid);
+  }
+  if (record == nullptr && ppid == getpid()) {
+    // Re-parented to the tracer before it was seen: its parent died without a call that would
+    // have listed it. It descends from the root, the closest ancestor the report can name.
+    ppid = processes.root_pid();
+    p.orphan_without_parent = true;
+  }
   if (record == nullptr) {
     p.sightings.push_back({*pid, ppid, view.cmdline(*pid), view.environ(*pid), false});
   } else if (record->image_may_have_changed) {
     // The first call after an exec (successful or not) shows the current image's argv.
     p.sightings.push_back({*pid, record->parent_pid, view.cmdline(*pid), view.environ(*pid), false});
+  } else if (fd_table_checked) {
+    p.sightings.push_back({*pid, record->parent_pid, std::nullopt, std::nullopt, false});
+  }
+  if (fd_table_checked) {
+    p.sightings.back().fd_table_checked = true;
   }
   if (watcher_ != nullptr && (record == nullptr || !record->watched)) {
     // Opened before the validity check, so it names the process that is still in this call.
@@ -62,26 +99,44 @@ void NotificationHandler::see_process(Prepared& p, TraceeView& view) {
   }
 }
 
-// Children still alive when their parent exits are adopted by the tracer (a child subreaper),
-// after which /proc no longer names their real parent: record it while it still does.
+// A process that makes no traced call of its own, or whose parent dies before it is seen (it is
+// then re-parented to the tracer, and /proc no longer names its real parent), is found through
+// its parent's children in /proc while the parent still has them: zombies included.
 void NotificationHandler::see_children(Prepared& p, TraceeView& view, int pid) {
   for (int child : view.children(pid)) {
-    if (log_.processes.live(child) == nullptr) {
-      p.sightings.push_back({child, pid, view.cmdline(child), view.environ(child), true});
+    // A child whose exit was recorded is still listed while it finishes exiting and as a
+    // zombie; its pid cannot be reused before this parent reaps it.
+    if (log_.processes.live(child) != nullptr || log_.processes.exited(child)) {
+      continue;
     }
+    ProcessSighting s{child, pid, view.cmdline(child), view.environ(child), true};
+    s.inherits_parent_image = !s.cmdline || s.cmdline->empty();
+    s.fd_table_checked = check_fd_table(p, view, pid, child);
+    p.sightings.push_back(std::move(s));
   }
 }
 
-void NotificationHandler::decide_clone(Prepared& p, const SyscallArgs& args,
-                                       TraceeView& view) const {
-  std::uint64_t flags = 0;
-  if (args.clone_flags) {
-    flags = *args.clone_flags;
-  } else if (!view.read_memory(args.clone_args, &flags, sizeof flags)) {
-    p.shares_fd_table = true;  // struct clone_args starts with its flags; unknown: assume shared
-    return;
+std::optional<std::string> NotificationHandler::read_exec_argv(std::uint64_t array,
+                                                               const AbiInfo& abi,
+                                                               TraceeView& view) const {
+  constexpr std::size_t kMaxArgs = 256;  // a fallback only: /proc gives the full argv
+  std::string out;
+  for (std::size_t i = 0; i < kMaxArgs; ++i) {
+    std::uint64_t ptr = 0;
+    if (!view.read_memory(array + i * abi.pointer_size, &ptr, abi.pointer_size)) {
+      return std::nullopt;
+    }
+    if (ptr == 0) {
+      return out;
+    }
+    std::optional<std::string> arg = view.read_path(ptr);
+    if (!arg) {
+      return std::nullopt;
+    }
+    out += *arg;
+    out += '\0';
   }
-  p.shares_fd_table = (flags & CLONE_FILES) != 0 && (flags & CLONE_THREAD) == 0;
+  return out;
 }
 
 Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
@@ -103,14 +158,15 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
       p.launcher_exec = launcher_phase_ && n.tid == launcher_.pid &&
                         (n.args[1] == launcher_.argv || n.args[1] == launcher_.argv_fallback) &&
                         n.args[2] == launcher_.envp;
+      if (!p.launcher_exec) {
+        p.exec_argv = read_exec_argv(p.args.argv, *abi, view);
+      }
       break;
     case Effect::kExitProcess:
+    case Effect::kWait:
       if (p.pid) {
         see_children(p, view, *p.pid);
       }
-      break;
-    case Effect::kClone:
-      decide_clone(p, p.args, view);
       break;
     case Effect::kDenyIoUring:
       p.error = allow_io_uring_ ? 0 : ENOSYS;
@@ -137,8 +193,8 @@ void NotificationHandler::record(const Settlement& s, int tid, std::optional<int
   for (const FileEvent& e : s.events) {
     log_.files.record(e.path, e.access, tid);
   }
-  if (s.truncated && pid) {
-    log_.facts.truncated_by(*pid, *s.truncated);
+  if (s.truncating_fd && pid) {
+    log_.facts.truncating_fd(*pid, s.truncating_fd->first, s.truncating_fd->second);
   }
   if (s.tmpfile_name) {
     log_.facts.name_tmpfile(s.tmpfile_name->first, s.tmpfile_name->second);
@@ -147,6 +203,16 @@ void NotificationHandler::record(const Settlement& s, int tid, std::optional<int
 
 void NotificationHandler::commit_process(Prepared& p) {
   ProcessTable& processes = log_.processes;
+  if (p.shares_parent_fd_table) {
+    fd_cache_.disable();
+  }
+  if (p.pid && p.tid != *p.pid && !p.pid_from_cache) {  // a thread seen for the first time
+    if (!p.fd_table) {
+      fd_cache_.disable();  // the tables could not be compared (kcmp refused)
+    } else if (!*p.fd_table) {
+      fd_cache_.exclude_process(*p.pid);
+    }
+  }
   for (const ProcessSighting& s : p.sightings) {
     processes.apply(s);
   }
@@ -169,11 +235,14 @@ void NotificationHandler::commit_effect(const Prepared& p) {
       if (p.pid) {
         const auto fd = static_cast<std::uint32_t>(a.fd_closed);
         fd_cache_.release_started(*p.pid, p.tid, std::pair{fd, fd});
+        log_.facts.release_fds(*p.pid, a.fd_closed, a.fd_closed);
       }
       break;
     case Effect::kCloseRange:
       if (p.pid) {
         fd_cache_.release_started(*p.pid, p.tid, std::pair{a.fd_first, a.fd_last});
+        log_.facts.release_fds(*p.pid, static_cast<int>(std::min<std::uint32_t>(a.fd_first, INT32_MAX)),
+                               static_cast<int>(std::min<std::uint32_t>(a.fd_last, INT32_MAX)));
       }
       break;
     case Effect::kRename:
@@ -183,25 +252,30 @@ void NotificationHandler::commit_effect(const Prepared& p) {
     case Effect::kExec:
       if (p.pid) {
         if (!p.launcher_exec) {
-          log_.processes.exec_started(*p.pid);
+          log_.processes.exec_started(*p.pid, p.exec_argv);
         }
         fd_cache_.release_started(*p.pid, p.tid, std::nullopt);
-      }
-      break;
-    case Effect::kClone:
-      if (p.shares_fd_table) {
-        fd_cache_.disable();
+        log_.facts.release_fds(*p.pid);  // a new program reads whatever the file holds
       }
       break;
     case Effect::kUnshare:
-      fd_cache_.disable();
+      if (p.pid) {
+        fd_cache_.exclude_process(*p.pid);  // its threads now use different tables
+      } else {
+        fd_cache_.disable();
+      }
       break;
     case Effect::kExitThread:
       log_.processes.thread_exited(p.tid);
       break;
     case Effect::kExitProcess:
       if (p.pid) {
-        forget_process(*p.pid);
+        // A watched process is forgotten when its pidfd says it is gone: threads still on
+        // their way out may trap until then, and must not look like a new process.
+        fd_cache_.forget_process(*p.pid);
+        if (!log_.processes.live(*p.pid) || !log_.processes.live(*p.pid)->watched) {
+          forget_process(*p.pid);
+        }
       }
       break;
     case Effect::kDenyIoUring:
@@ -235,6 +309,11 @@ void NotificationHandler::commit(Prepared&& p) {
     pending_.erase(p.tid);
   }
   commit_process(p);
+  if (p.orphan_without_parent) {
+    log_.warnings.add(
+        "a process whose parent died before the tracer saw it is reported with the root as its "
+        "parent");
+  }
   for (const FileEvent& e : p.attribution.events) {
     log_.files.record(e.path, e.access, p.tid);
   }
@@ -274,6 +353,7 @@ void NotificationHandler::forget_process(int pid) {
 
 void NotificationHandler::process_gone(int pid) {
   if (log_.processes.live(pid) != nullptr) {
+    log_.processes.died_after_exec(pid);
     forget_process(pid);
   }
 }

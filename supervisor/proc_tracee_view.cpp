@@ -313,6 +313,15 @@ UniqueFd ProcTraceeView::open_pidfd(int pid) {
   return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
 }
 
+std::optional<bool> ProcTraceeView::same_fd_table(int a, int b) {
+  constexpr int kKcmpFiles = 2;  // KCMP_FILES from <linux/kcmp.h>
+  const long r = syscall(SYS_kcmp, a, b, kKcmpFiles, 0, 0);
+  if (r < 0) {
+    return std::nullopt;
+  }
+  return r == 0;
+}
+
 std::vector<int> ProcTraceeView::children(int pid) {
   std::vector<int> out;
   for (int tid : list_numeric_entries(proc_dir_, ProcPath(pid, "task").c_str())) {

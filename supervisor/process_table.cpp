@@ -9,7 +9,7 @@ void ProcessTable::add_root(int pid, std::string cmdline, std::string environ) {
   root_pid_ = pid;
   live_[pid] = records_.size();
   records_.push_back(ProcessRecord{pid, std::nullopt, std::move(cmdline), std::move(environ),
-                                   false, false, false});
+                                   false, false, false, {}, false});
   remember_thread(pid, pid);
 }
 
@@ -46,23 +46,33 @@ const ProcessRecord* ProcessTable::live(int pid) const {
 void ProcessTable::apply(const ProcessSighting& s) {
   auto it = live_.find(s.pid);
   if (it == live_.end()) {
+    exited_.erase(s.pid);  // a new process with a reused pid
     it = live_.emplace(s.pid, records_.size()).first;
-    records_.push_back(ProcessRecord{s.pid, s.parent_pid, {}, {}, false, false, false});
+    records_.push_back(ProcessRecord{s.pid, s.parent_pid, {}, {}, false, false, false, {}, false});
   }
   ProcessRecord& r = records_[it->second];
-  if (s.cmdline) {
-    r.cmdline = *s.cmdline;
+  if (s.inherits_parent_image && s.parent_pid) {
+    if (const ProcessRecord* parent = live(*s.parent_pid)) {
+      r.cmdline = parent->cmdline;
+      r.environ = parent->environ;
+    }
   }
-  if (s.environ) {
+  if (s.cmdline && !s.cmdline->empty()) {
+    r.cmdline = *s.cmdline;
+    r.exec_argv.reset();  // /proc now shows what the exec did
+  }
+  if (s.environ && !s.environ->empty()) {
     r.environ = *s.environ;
   }
   r.image_may_have_changed = s.image_may_have_changed;
+  r.fd_table_checked = r.fd_table_checked || s.fd_table_checked;
 }
 
-void ProcessTable::exec_started(int pid) {
+void ProcessTable::exec_started(int pid, std::optional<std::string> argv) {
   const auto it = live_.find(pid);
   if (it != live_.end()) {
     records_[it->second].image_may_have_changed = true;
+    records_[it->second].exec_argv = std::move(argv);
   }
   // A successful exec ends every other thread and hands the caller the pid as its tid; their
   // tids may then be reused by unrelated processes, so forget them all.
@@ -72,6 +82,18 @@ void ProcessTable::exec_started(int pid) {
       tgid_of_.erase(tid);
     }
     threads_.erase(threads);
+  }
+}
+
+void ProcessTable::died_after_exec(int pid) {
+  const auto it = live_.find(pid);
+  if (it == live_.end()) {
+    return;
+  }
+  ProcessRecord& r = records_[it->second];
+  if (r.image_may_have_changed && r.exec_argv) {
+    r.cmdline = std::move(*r.exec_argv);
+    r.exec_argv.reset();
   }
 }
 
@@ -90,6 +112,7 @@ void ProcessTable::process_exited(int pid) {
   if (it != live_.end()) {
     records_[it->second].exited = true;
     live_.erase(it);
+    exited_.insert(pid);
   }
   const auto threads = threads_.find(pid);
   if (threads != threads_.end()) {

@@ -128,7 +128,21 @@ const msgpack::object_kv* find(const msgpack::object& map, std::string_view key)
   return nullptr;
 }
 
-std::vector<int> as_ints(const msgpack::object& o) { return o.as<std::vector<int>>(); }
+const msgpack::object_array& as_array(const msgpack::object& o, const char* what) {
+  if (o.type != msgpack::type::ARRAY) {
+    throw DecodeError(std::string(what) + ": expected an array");
+  }
+  return o.via.array;
+}
+
+std::vector<int> as_ints(const msgpack::object& o) {
+  std::vector<int> out;
+  const msgpack::object_array& a = as_array(o, "thread ids");
+  for (std::uint32_t i = 0; i < a.size; ++i) {
+    out.push_back(a.ptr[i].as<int>());
+  }
+  return out;
+}
 
 std::map<std::string, std::string> as_env(const msgpack::object& o) {
   std::map<std::string, std::string> env;
@@ -148,8 +162,9 @@ ReportProcess as_process(const msgpack::object& o) {
     p.parent_pid = kv->val.as<int>();
   }
   if (const auto* kv = find(o, "command")) {
-    for (std::uint32_t i = 0; i < kv->val.via.array.size; ++i) {
-      p.command.push_back(as_bytes(kv->val.via.array.ptr[i]));
+    const msgpack::object_array& a = as_array(kv->val, "command");
+    for (std::uint32_t i = 0; i < a.size; ++i) {
+      p.command.push_back(as_bytes(a.ptr[i]));
     }
   }
   if (const auto* kv = find(o, "env")) p.env = as_env(kv->val);
@@ -170,13 +185,15 @@ Report as_report(const msgpack::object& root) {
   Report r;
   if (const auto* kv = find(root, "version")) r.version = kv->val.as<int>();
   if (const auto* kv = find(root, "processes")) {
-    for (std::uint32_t i = 0; i < kv->val.via.array.size; ++i) {
-      r.processes.push_back(as_process(kv->val.via.array.ptr[i]));
+    const msgpack::object_array& a = as_array(kv->val, "processes");
+    for (std::uint32_t i = 0; i < a.size; ++i) {
+      r.processes.push_back(as_process(a.ptr[i]));
     }
   }
   if (const auto* kv = find(root, "files")) {
-    for (std::uint32_t i = 0; i < kv->val.via.array.size; ++i) {
-      r.files.push_back(as_file(kv->val.via.array.ptr[i]));
+    const msgpack::object_array& a = as_array(kv->val, "files");
+    for (std::uint32_t i = 0; i < a.size; ++i) {
+      r.files.push_back(as_file(a.ptr[i]));
     }
   }
   if (const auto* kv = find(root, "env_accessed")) r.env_accessed = as_env(kv->val);
@@ -184,7 +201,12 @@ Report as_report(const msgpack::object& root) {
   if (const auto* kv = find(root, "end_time")) r.end_time = kv->val.as<double>();
   if (const auto* kv = find(root, "tracer_mode")) r.tracer_mode = as_bytes(kv->val);
   if (const auto* kv = find(root, "events_dropped")) r.events_dropped = kv->val.as<std::uint64_t>();
-  if (const auto* kv = find(root, "warnings")) r.warnings = kv->val.as<std::vector<std::string>>();
+  if (const auto* kv = find(root, "warnings")) {
+    const msgpack::object_array& a = as_array(kv->val, "warnings");
+    for (std::uint32_t i = 0; i < a.size; ++i) {
+      r.warnings.push_back(as_bytes(a.ptr[i]));
+    }
+  }
   return r;
 }
 
@@ -245,9 +267,18 @@ std::string encode_report(const Report& r) {
 }
 
 Result<Report> decode_report(std::string_view bytes) {
+  // Bounds keep a corrupt length field from asking for gigabytes before failing.
+  const msgpack::unpack_limit limits(1U << 24, 1U << 24, 1U << 20, 1U << 20, 1U << 20, 64);
   try {
-    const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    std::size_t offset = 0;
+    const msgpack::object_handle handle =
+        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limits);
+    if (offset != bytes.size()) {
+      throw DecodeError("bytes after the report map");
+    }
     return as_report(handle.get());
+  } catch (const msgpack::type_error&) {
+    return Error{EINVAL, "not a roar-seccomp report: a value has the wrong type"};
   } catch (const std::exception& e) {
     return Error{EINVAL, std::string("not a roar-seccomp report: ") + e.what()};
   }

@@ -46,6 +46,19 @@ void Supervisor::serve_one() noexcept {
   }
 }
 
+void Supervisor::drain_exits() noexcept {
+  if (watcher_ == nullptr) {
+    return;
+  }
+  try {
+    for (const int pid : watcher_->exited()) {
+      handler_.process_gone(pid);
+    }
+  } catch (const std::exception& e) {
+    log_.error("recording a process exit failed: %s", e.what());
+  }
+}
+
 void Supervisor::run() noexcept {
   pollfd fds[3] = {{listener_.fd(), POLLIN, 0},
                    {stop_fd_, POLLIN, 0},
@@ -61,23 +74,19 @@ void Supervisor::run() noexcept {
     // Exits first: a pid that exited may already be reused by the caller of a pending
     // notification, which must not be taken for the old process.
     if ((fds[2].revents & POLLIN) != 0) {
-      try {
-        for (const int pid : watcher_->exited()) {
-          handler_.process_gone(pid);
-        }
-      } catch (const std::exception& e) {
-        log_.error("recording a process exit failed: %s", e.what());
-      }
+      drain_exits();
     }
     if ((fds[0].revents & POLLIN) != 0) {
       serve_one();
       continue;
     }
-    if ((fds[1].revents & POLLIN) != 0) {
-      return;
-    }
-    // POLLHUP: no task uses the filter any more, so no notification can come.
+    // POLLHUP: no task uses the filter any more. Exits may still be reported: keep watching
+    // until the run, which reaps the tree, says it is over.
     if ((fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
+      fds[0].fd = -1;
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      drain_exits();  // the tree is reaped: every exit has been reported
       return;
     }
   }

@@ -28,7 +28,7 @@ struct PendingCheck {
     kExchanged,        // both written iff `path` names `expect` and `path2` names `expect2`
     kLinked,           // written iff `path` now names `expect`; names an O_TMPFILE file
     kResized,          // written iff `path` names `expect` and has size `length`
-    kTruncatingOpen,   // the caller's process truncated `path` iff it is now empty
+    kTruncatingOpen,   // `fd` (the lowest free number) now names `path`: a truncating fd
   };
   int fd = kNoFd;                 // kSinkAdvanced: the sink descriptor
   std::uint64_t offset_ptr = 0;   // kSinkAdvanced: loff_t* the kernel advances, 0 = fd position
@@ -61,7 +61,7 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
 
 struct Settlement {
   std::vector<FileEvent> events;
-  std::optional<FileId> truncated;  // kTruncatingOpen: the file the process truncated
+  std::optional<std::pair<int, FileId>> truncating_fd;  // kTruncatingOpen: fd and its file
   std::optional<std::pair<FileId, std::string>> tmpfile_name;  // kLinked of an O_TMPFILE file
 };
 

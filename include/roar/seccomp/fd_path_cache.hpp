@@ -30,6 +30,12 @@ class FdPathCache {
     links_.clear();
   }
 
+  // Threads of `pid` use more than one descriptor table: nothing of it is cached any more.
+  void exclude_process(int pid) {
+    excluded_.insert(pid);
+    links_.erase(pid);
+  }
+
   [[nodiscard]] const std::string* find(int pid, int fd) const;
   // Stores a link read while no release was in flight in the process.
   void insert(int pid, int fd, std::string link);
@@ -50,6 +56,7 @@ class FdPathCache {
   std::unordered_map<int, std::unordered_map<int, std::string>> links_;  // pid -> fd -> link
   std::unordered_map<int, std::unordered_set<int>> releasing_;           // pid -> tids
   std::unordered_map<int, int> releasing_tid_;  // tid -> pid (0: a path change, all processes)
+  std::unordered_set<int> excluded_;
 };
 
 // A TraceeView that answers fd_link from the cache and remembers what it had to read, so that
@@ -78,6 +85,7 @@ class CachingView final : public TraceeView {
   std::optional<std::string> environ(int pid) override { return inner_.environ(pid); }
   std::vector<int> children(int pid) override { return inner_.children(pid); }
   UniqueFd open_pidfd(int pid) override { return inner_.open_pidfd(pid); }
+  std::optional<bool> same_fd_table(int a, int b) override { return inner_.same_fd_table(a, b); }
 
   // Links read from /proc during this notification.
   std::vector<std::pair<int, std::string>> take_reads() { return std::move(reads_); }

@@ -1,6 +1,7 @@
 // FileFacts: what earlier calls established about files, which later calls' rules depend on.
 #pragma once
 
+#include <climits>
 #include <compare>
 #include <cstdint>
 #include <map>
@@ -18,16 +19,19 @@ struct FileId {
 
 class FileFacts {
  public:
-  // Process `pid` opened the file with O_TRUNC: what it maps back is what it wrote itself.
-  void truncated_by(int pid, FileId id) { truncated_.insert({pid, id}); }
-  [[nodiscard]] bool was_truncated_by(int pid, FileId id) const {
-    return truncated_.contains({pid, id});
+  // Descriptor `fd` of process `pid` was opened with O_TRUNC on file `id`: reading through it
+  // returns only what was written through it, so such reads take in nothing.
+  void truncating_fd(int pid, int fd, FileId id) { truncating_[{pid, fd}] = id; }
+  [[nodiscard]] bool is_truncating_fd(int pid, int fd, FileId id) const {
+    const auto it = truncating_.find({pid, fd});
+    return it != truncating_.end() && it->second == id;
   }
-  // A process that exits takes its truncations along; its pid may be reused.
-  void forget_process(int pid) {
-    truncated_.erase(truncated_.lower_bound({pid, FileId{}}),
-                     truncated_.lower_bound({pid + 1, FileId{}}));
+  // Descriptors first..last of `pid` are released (all of a process that execs or exits).
+  void release_fds(int pid, int first = 0, int last = INT32_MAX) {
+    truncating_.erase(truncating_.lower_bound({pid, first}),
+                      truncating_.upper_bound({pid, last}));
   }
+  void forget_process(int pid) { release_fds(pid); }
 
   // An O_TMPFILE file was given `path` by linkat: descriptors of it print "/dir/#ino (deleted)"
   // even afterwards, so the name is remembered by identity.
@@ -38,7 +42,7 @@ class FileFacts {
   }
 
  private:
-  std::set<std::pair<int, FileId>> truncated_;
+  std::map<std::pair<int, int>, FileId> truncating_;  // (pid, fd) -> file
   std::map<FileId, std::string> tmpfile_names_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "roar/seccomp/access_log.hpp"
@@ -46,6 +47,7 @@ struct Prepared {
   SyscallArgs args;
   std::optional<int> pid;  // the caller's process
   bool pid_from_cache = false;
+  bool orphan_without_parent = false;  // first seen after its parent died
   Attribution attribution;
   std::vector<ProcessSighting> sightings;
   UniqueFd pidfd;      // for a process seen for the first time
@@ -53,7 +55,11 @@ struct Prepared {
   bool settled_pending = false;
   std::vector<std::pair<int, std::string>> fd_links;  // read from /proc: cache them
   bool launcher_exec = false;
-  bool shares_fd_table = false;  // a clone that shares the descriptor table across processes
+  std::optional<std::string> exec_argv;  // NUL-separated argv an exec was given
+  // A thread seen for the first time: whether it shares its process's descriptor table
+  // (nullopt: not checked, or kcmp refused).
+  std::optional<bool> fd_table;
+  bool shares_parent_fd_table = false;  // a new process using its parent's descriptor table
   int error = 0;  // non-zero: fail the call with this errno instead of letting it run
 
   // True when commit() would record nothing: a call on a known file by a known thread, the
@@ -90,7 +96,9 @@ class NotificationHandler {
 
   void see_process(Prepared& p, TraceeView& view);
   void see_children(Prepared& p, TraceeView& view, int pid);
-  void decide_clone(Prepared& p, const SyscallArgs& args, TraceeView& view) const;
+  bool check_fd_table(Prepared& p, TraceeView& view, std::optional<int> parent, int pid) const;
+  std::optional<std::string> read_exec_argv(std::uint64_t array, const AbiInfo& abi,
+                                            TraceeView& view) const;
   void record(const Settlement& s, int tid, std::optional<int> pid);
   void commit_process(Prepared& p);
   void commit_effect(const Prepared& p);

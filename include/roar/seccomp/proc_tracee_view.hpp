@@ -28,6 +28,7 @@ class ProcTraceeView final : public TraceeView {
   std::optional<std::string> environ(int pid) override;
   std::vector<int> children(int pid) override;
   UniqueFd open_pidfd(int pid) override;
+  std::optional<bool> same_fd_table(int a, int b) override;
 
  private:
   // The canonical path of one of the supervisor's own descriptors.

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace roar::seccomp {
@@ -16,6 +17,9 @@ struct ProcessRecord {
   bool image_may_have_changed = false;  // an exec ran since cmdline/environ were read
   bool exited = false;
   bool watched = false;  // its pidfd is watched: its tids and fds may be cached
+  // argv its latest exec was given, for a process that dies before /proc could confirm it
+  std::optional<std::string> exec_argv;
+  bool fd_table_checked = false;  // compared with its parent's descriptor table
 };
 
 // What a notification taught us about a process; applied with ProcessTable::apply.
@@ -25,6 +29,10 @@ struct ProcessSighting {
   std::optional<std::string> cmdline;
   std::optional<std::string> environ;
   bool image_may_have_changed = false;
+  // Set when the process was found through its parent and /proc no longer shows its argv (a
+  // zombie): it still runs its parent's image, so it inherits the parent's argv and environment.
+  bool inherits_parent_image = false;
+  bool fd_table_checked = false;
 };
 
 class ProcessTable {
@@ -39,12 +47,17 @@ class ProcessTable {
   [[nodiscard]] std::optional<int> tgid_of(int tid) const;
   void remember_thread(int tid, int tgid);
   [[nodiscard]] const ProcessRecord* live(int pid) const;
+  // True if a process with this pid was recorded and has exited (it may still be a zombie).
+  [[nodiscard]] bool exited(int pid) const { return exited_.contains(pid); }
 
   void apply(const ProcessSighting& sighting);
   void set_watched(int pid, bool watched);
   // The process started an exec: argv and environment must be re-read, and the threads other
   // than the caller will be gone if it succeeds.
-  void exec_started(int pid);
+  void exec_started(int pid, std::optional<std::string> argv = std::nullopt);
+  // The process is gone without a call after its exec: the exec most likely succeeded (a failed
+  // one returns to a program that goes on to make calls), so its argv is the one exec was given.
+  void died_after_exec(int pid);
   void thread_exited(int tid);
   void process_exited(int pid);
 
@@ -55,6 +68,7 @@ class ProcessTable {
   int root_pid_ = 0;
   std::vector<ProcessRecord> records_;
   std::unordered_map<int, std::size_t> live_;    // pid -> index into records_
+  std::unordered_set<int> exited_;               // pids of recorded processes that exited
   std::unordered_map<int, int> tgid_of_;         // tid -> pid
   std::unordered_map<int, std::vector<int>> threads_;  // pid -> tids seen
 };

@@ -26,6 +26,7 @@ class Supervisor {
 
  private:
   void serve_one() noexcept;
+  void drain_exits() noexcept;
 
   Listener& listener_;
   NotificationHandler& handler_;

@@ -50,10 +50,8 @@ enum class ArgRole : std::uint8_t {
   kAtFlags,       // AT_* flags (linkat: AT_EMPTY_PATH, AT_SYMLINK_FOLLOW)
   kLength,        // a length as wide as the ABI's long (truncate, ftruncate)
   kLength64,      // a 64-bit length; on ia32 it spans this register (low) and the next (high)
-  kCloneFlags,    // CLONE_* flags of clone; the filter notifies only a descriptor table shared
-                  // with a new process (CLONE_FILES without CLONE_THREAD)
-  kCloneArgs,     // struct clone_args* of clone3 (its flags are read from memory)
   kUnshareFlags,  // CLONE_* flags of unshare; the filter notifies only CLONE_FILES
+  kArgv,          // char* const argv[] of an exec
 };
 
 // What the call does to files, as far as attribution is concerned.
@@ -69,7 +67,7 @@ enum class Effect : std::uint8_t {
   kLink,          // kNewPath becomes a new name of kPath (or of the fd kPathDirFd, AT_EMPTY_PATH)
   kResizePath,    // kPath's file is truncated or extended to kLength
   kResizeFd,      // kFdOut's file is truncated, extended or allocated
-  kClone,         // a new process or thread: matters when it shares the descriptor table
+  kWait,          // the caller waits for children: they (zombies included) are looked up
   kUnshare,       // the caller stops sharing its descriptor table with its threads
   kExec,          // the process image is replaced and close-on-exec fds are released
   kExitThread,    // the calling thread ends

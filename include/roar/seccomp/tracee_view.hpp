@@ -75,6 +75,8 @@ class TraceeView {
   virtual std::vector<int> children(int pid) = 0;
   // A pidfd for process `pid` (invalid if the kernel or a sandbox refuses one).
   virtual UniqueFd open_pidfd(int pid) = 0;
+  // Whether two tasks use the same descriptor table (kcmp KCMP_FILES); nullopt if unknown.
+  virtual std::optional<bool> same_fd_table(int a, int b) = 0;
 };
 
 }  // namespace roar::seccomp
