@@ -44,6 +44,13 @@ std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
       case ArgRole::kOpenFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC});
         break;
+      case ArgRole::kSeccompOp:
+        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0});
+        break;
+      case ArgRole::kSeccompFlags:
+        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                                     SECCOMP_FILTER_FLAG_NEW_LISTENER});
+        break;
       case ArgRole::kUnshareFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, CLONE_FILES, CLONE_FILES});
         break;

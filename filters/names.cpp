@@ -37,6 +37,8 @@ const char* to_string(ArgRole role) noexcept {
     case ArgRole::kLength64: return "length64";
     case ArgRole::kUnshareFlags: return "unshare_flags";
     case ArgRole::kArgv: return "argv";
+    case ArgRole::kSeccompOp: return "seccomp_op";
+    case ArgRole::kSeccompFlags: return "seccomp_flags";
   }
   return "?";
 }
@@ -60,6 +62,7 @@ const char* to_string(Effect effect) noexcept {
     case Effect::kExitThread: return "exit_thread";
     case Effect::kExitProcess: return "exit_process";
     case Effect::kDenyIoUring: return "deny_io_uring";
+    case Effect::kOwnListener: return "own_listener";
   }
   return "?";
 }

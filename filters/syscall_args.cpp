@@ -79,6 +79,8 @@ SyscallArgs decode_args(const SyscallSpec& spec, const AbiInfo& abi,
       case ArgRole::kLength64: a.length = static_cast<std::int64_t>(wide(abi, regs, i)); break;
       case ArgRole::kUnshareFlags: a.unshare_flags = word(abi, reg); break;
       case ArgRole::kArgv: a.argv = word(abi, reg); break;
+      case ArgRole::kSeccompOp:
+      case ArgRole::kSeccompFlags: break;  // the filter already selected the calls that matter
     }
   }
   return a;

@@ -88,6 +88,9 @@ constexpr SyscallSpec kTable[] = {
   {"exit_group",       Effect::kExitProcess,  {}},
   // Refused: io_uring performs file I/O without system calls that seccomp sees.
   {"io_uring_setup",   Effect::kDenyIoUring,  {}},
+  // A program that wants its own seccomp listener gets the kernel's EBUSY (one listener per
+  // filter chain); the report says so. Plain filters stack on ours and are not notified.
+  {"seccomp",          Effect::kOwnListener,  {kSeccompOp, kSeccompFlags}},
 };
 // clang-format on
 
@@ -141,6 +144,8 @@ constexpr bool roles_fit_effect(const SyscallSpec& row) {
     case Effect::kExitProcess:
     case Effect::kDenyIoUring:
       return true;
+    case Effect::kOwnListener:
+      return has(row, kSeccompOp) && has(row, kSeccompFlags);
   }
   return false;
 }

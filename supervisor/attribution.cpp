@@ -477,7 +477,8 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
     case Effect::kExitThread:
     case Effect::kWait:
     case Effect::kUnshare:
-    case Effect::kDenyIoUring: break;
+    case Effect::kDenyIoUring:
+    case Effect::kOwnListener: break;
   }
   return out;
 }

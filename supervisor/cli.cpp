@@ -92,6 +92,13 @@ void add_options(CLI::App& app, Options& o) {
                  "then kill them (default: wait for all; after 1 s the wait is announced)")
       ->type_name("SECONDS")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--if-untraceable", o.if_untraceable,
+                 "What to do where seccomp user notification is unavailable (no kernel support, "
+                 "seccomp denied, another tracer's listener): fail (exit 125 before running CMD) "
+                 "or run (run CMD untraced and write a report marked incomplete). Inside another "
+                 "roar-seccomp the inner run asks the outer one for its report instead")
+      ->type_name("fail|run")
+      ->check(CLI::IsMember({"fail", "run"}));
   app.set_version_flag("--version", std::string("roar-seccomp ") + kVersion);
 }
 

@@ -19,6 +19,8 @@ extern char** environ;  // NOLINT(readability-redundant-declaration)
 namespace roar::seccomp {
 namespace {
 
+constexpr char kGoUntraced = 'x';
+
 struct WireReport {
   std::int32_t stage;
   std::int32_t error;
@@ -95,17 +97,25 @@ bool send_listener(int control, int listener) {
   // WAIT_KILLABLE_RECV (5.19) keeps a received notification from being abandoned by a
   // non-fatal signal (Go's preemption signals would otherwise restart calls over and over).
   auto flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-  long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &plan.program);
-  if (listener < 0 && errno == EINVAL) {
+  long listener = -1;
+  errno = ENOSYS;  // no filter to install: the kernel cannot trace (reported by the tracer)
+  if (plan.program.filter != nullptr) {
+    listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &plan.program);
+  }
+  if (listener < 0 && errno == EINVAL && plan.program.filter != nullptr) {
     flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
     listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &plan.program);
   }
   if (listener < 0) {
+    // The tracer decides: run untraced by us (nested under another tracer that reports for us,
+    // or as asked with --if-untraceable run), or give up.
     report(control, LaunchStage::kFilter, errno);
-    _exit(125);
-  }
-  // From here on a traced call blocks until the tracer holds the listener and answers.
-  if (!send_listener(control, static_cast<int>(listener))) {
+    char go = 0;
+    if (recv(control, &go, 1, 0) != 1 || go != kGoUntraced) {
+      _exit(125);
+    }
+  } else if (!send_listener(control, static_cast<int>(listener))) {
+    // From here on a traced call blocks until the tracer holds the listener and answers.
     _exit(125);
   }
   int error = ENOENT;
@@ -163,8 +173,10 @@ Result<LaunchedChild> launch(const LaunchRequest& request) {
     plan.fallback_argv.push_back(const_cast<char*>(request.command[i].c_str()));
   }
   plan.fallback_argv.push_back(nullptr);
-  plan.program.len = static_cast<unsigned short>(request.filter->instructions.size());
-  plan.program.filter = const_cast<sock_filter*>(request.filter->instructions.data());
+  if (request.filter != nullptr) {
+    plan.program.len = static_cast<unsigned short>(request.filter->instructions.size());
+    plan.program.filter = const_cast<sock_filter*>(request.filter->instructions.data());
+  }
   plan.mask = request.command_mask;
   plan.no_new_privs = request.no_new_privs;
   plan.parent = getpid();
@@ -190,6 +202,13 @@ Result<LaunchedChild> launch(const LaunchRequest& request) {
                             reinterpret_cast<std::uint64_t>(plan.fallback_argv.data()),
                             reinterpret_cast<std::uint64_t>(environ)};
   return child;
+}
+
+Status run_untraced(int control) {
+  if (send(control, &kGoUntraced, 1, MSG_NOSIGNAL) != 1) {
+    return Error::from_errno("releasing the command");
+  }
+  return Ok{};
 }
 
 Result<std::optional<ChildReport>> read_child_report(int control) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <climits>
 
+#include "roar/seccomp/report_builder.hpp"
 #include "roar/seccomp/syscall_args.hpp"
 
 namespace roar::seccomp {
@@ -34,7 +35,7 @@ NotificationHandler::NotificationHandler(const SyscallIndex& index, TraceLog& lo
                                          ProcessWatcher* watcher)
     : index_(index),
       log_(log),
-      launcher_(launcher),
+      launches_{Launch{launcher, false}},
       allow_io_uring_(allow_io_uring),
       watcher_(watcher) {}
 
@@ -155,9 +156,7 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   p.args = decode_args(*p.spec, *abi, n.args);
   switch (p.spec->effect) {
     case Effect::kExec:
-      p.launcher_exec = launcher_phase_ && n.tid == launcher_.pid &&
-                        (n.args[1] == launcher_.argv || n.args[1] == launcher_.argv_fallback) &&
-                        n.args[2] == launcher_.envp;
+      p.launcher_exec = is_launcher_exec(n);
       if (!p.launcher_exec) {
         p.exec_argv = read_exec_argv(p.args.argv, *abi, view);
       }
@@ -189,9 +188,48 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   return p;
 }
 
+bool NotificationHandler::is_launcher_exec(const Notification& n) const {
+  for (const Launch& launch : launches_) {
+    if (!launch.running && n.tid == launch.exec.pid &&
+        (n.args[1] == launch.exec.argv || n.args[1] == launch.exec.argv_fallback) &&
+        n.args[2] == launch.exec.envp) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void NotificationHandler::record_access(const FileEvent& e, int tid, std::optional<int> pid) {
+  log_.files.record(e.path, e.access, tid);
+  if (subtrees_.empty() || !pid) {
+    return;
+  }
+  if (const ProcessRecord* record = log_.processes.live(*pid)) {
+    for (const std::uint32_t id : record->subtrees) {
+      if (const auto it = subtrees_.find(id); it != subtrees_.end()) {
+        it->second.files.record(e.path, e.access, tid);
+      }
+    }
+  }
+}
+
+void NotificationHandler::warn(const std::string& message, std::optional<int> pid) {
+  log_.warnings.add(message);
+  if (subtrees_.empty() || !pid) {
+    return;
+  }
+  if (const ProcessRecord* record = log_.processes.live(*pid)) {
+    for (const std::uint32_t id : record->subtrees) {
+      if (const auto it = subtrees_.find(id); it != subtrees_.end()) {
+        it->second.warnings.add(message);
+      }
+    }
+  }
+}
+
 void NotificationHandler::record(const Settlement& s, int tid, std::optional<int> pid) {
   for (const FileEvent& e : s.events) {
-    log_.files.record(e.path, e.access, tid);
+    record_access(e, tid, pid);
   }
   if (s.truncating_fd && pid) {
     log_.facts.truncating_fd(*pid, s.truncating_fd->first, s.truncating_fd->second);
@@ -278,17 +316,24 @@ void NotificationHandler::commit_effect(const Prepared& p) {
         }
       }
       break;
+    case Effect::kOwnListener:
+      warn("a traced program asked for a seccomp listener of its own (a nested roar-seccomp "
+           "does, then reports through this run); the kernel allows one per process and this "
+           "tracer holds it, so the program got EBUSY",
+           p.pid);
+      break;
     case Effect::kDenyIoUring:
       if (p.error != 0) {
         log_.io_uring_refused = true;
-        log_.warnings.add(
-            "io_uring_setup was refused with ENOSYS so that the program fell back to system "
-            "calls the tracer sees");
+        warn("io_uring_setup was refused with ENOSYS so that the program fell back to system "
+             "calls the tracer sees",
+             p.pid);
       } else {
+        log_.io_uring_allowed = true;
         fd_cache_.disable();  // io_uring can close descriptors without a system call
-        log_.warnings.add(
-            "io_uring was allowed (--allow-io-uring): file I/O through io_uring is not in this "
-            "report, which is incomplete");
+        warn("io_uring was allowed (--allow-io-uring): file I/O through io_uring is not in this "
+             "report, which is incomplete",
+             p.pid);
       }
       break;
     default:
@@ -310,24 +355,26 @@ void NotificationHandler::commit(Prepared&& p) {
   }
   commit_process(p);
   if (p.orphan_without_parent) {
-    log_.warnings.add(
-        "a process whose parent died before the tracer saw it is reported with the root as its "
-        "parent");
+    warn("a process whose parent died before the tracer saw it is reported with the root as its "
+         "parent",
+         p.pid);
   }
   for (const FileEvent& e : p.attribution.events) {
-    log_.files.record(e.path, e.access, p.tid);
+    record_access(e, p.tid, p.pid);
   }
   if (p.attribution.pending) {
     pending_.insert_or_assign(p.tid, Pending{std::move(*p.attribution.pending), p.pid, p.tid});
   }
   if (p.attribution.memory_unreadable) {
-    log_.warnings.add(
-        "could not read a traced process's memory (ptrace access denied?): path arguments of "
-        "rename, link, truncate and truncating opens were not seen, and byte counts of "
-        "vectored I/O or copy offsets were assumed");
+    warn("could not read a traced process's memory (ptrace access denied?): path arguments of "
+         "rename, link, truncate and truncating opens were not seen, and byte counts of "
+         "vectored I/O or copy offsets were assumed",
+         p.pid);
   }
-  if (launcher_phase_ && p.pid == launcher_.pid && !p.launcher_exec) {
-    launcher_phase_ = false;
+  if (!p.launcher_exec) {
+    for (Launch& launch : launches_) {
+      launch.running = launch.running || p.pid == launch.exec.pid;
+    }
   }
   commit_effect(p);
 }
@@ -355,6 +402,79 @@ void NotificationHandler::process_gone(int pid) {
   if (log_.processes.live(pid) != nullptr) {
     log_.processes.died_after_exec(pid);
     forget_process(pid);
+  }
+}
+
+std::optional<std::uint32_t> NotificationHandler::start_subtree(int tracer,
+                                                                const LauncherExec& launched,
+                                                                double start_time,
+                                                                TraceeView& view) {
+  const ProcessRecord* requester = log_.processes.live(tracer);
+  const std::optional<ThreadStatus> root = view.status();
+  if (requester == nullptr || !root || root->tgid != launched.pid || root->ppid != tracer) {
+    return std::nullopt;
+  }
+  // The command has not exec'd yet: its argv is the one its tracer is about to exec.
+  const AbiInfo& native = host_abis().front();
+  std::optional<std::string> argv = read_exec_argv(launched.argv, native, view);
+  std::optional<std::string> environ = view.environ(launched.pid);
+  const std::uint32_t id = next_subtree_++;
+  log_.processes.start_subtree(id, tracer, launched.pid, argv.value_or(""), environ.value_or(""));
+  launches_.push_back(Launch{launched, false});
+  Subtree subtree;
+  subtree.tracer = tracer;
+  subtree.root = launched.pid;
+  subtree.start_time = start_time;
+  subtrees_.emplace(id, std::move(subtree));
+  return id;
+}
+
+std::optional<Report> NotificationHandler::finish_subtree(int tracer, std::uint32_t id,
+                                                          double end_time,
+                                                          TraceeView& final_state) {
+  const auto it = subtrees_.find(id);
+  if (it == subtrees_.end() || it->second.tracer != tracer) {
+    return std::nullopt;
+  }
+  Subtree& subtree = it->second;
+  // Checks of the subtree's threads that died without trapping again are settled now.
+  for (auto pending = orphaned_.begin(); pending != orphaned_.end();) {
+    const ProcessRecord* record = pending->pid ? log_.processes.latest(*pending->pid) : nullptr;
+    if (record == nullptr || std::find(record->subtrees.begin(), record->subtrees.end(), id) ==
+                                 record->subtrees.end()) {
+      ++pending;
+      continue;
+    }
+    if (pending->check.kind != PendingCheck::Kind::kSinkAdvanced) {
+      for (const FileEvent& e : settle(pending->check, final_state).events) {
+        log_.files.record(e.path, e.access, pending->tid);
+        subtree.files.record(e.path, e.access, pending->tid);
+      }
+    }
+    pending = orphaned_.erase(pending);
+  }
+  std::vector<ProcessRecord> processes;
+  for (ProcessRecord& r : log_.processes.sorted()) {
+    if (std::find(r.subtrees.begin(), r.subtrees.end(), id) != r.subtrees.end()) {
+      processes.push_back(std::move(r));
+    }
+  }
+  Report report = build_report(subtree.files, processes, subtree.root, subtree.warnings,
+                               subtree.start_time, end_time);
+  log_.processes.end_subtree(id);
+  std::erase_if(launches_, [&subtree](const Launch& l) { return l.exec.pid == subtree.root; });
+  subtrees_.erase(it);
+  return report;
+}
+
+void NotificationHandler::drop_subtrees_of(int tracer) {
+  for (auto it = subtrees_.begin(); it != subtrees_.end();) {
+    if (it->second.tracer == tracer) {
+      log_.processes.end_subtree(it->first);
+      it = subtrees_.erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 

@@ -182,6 +182,9 @@ bool ProcTraceeView::read_memory(std::uint64_t addr, void* out, std::size_t len)
   if (len == 0) {
     return true;
   }
+  if (!caps_.memory) {
+    return false;
+  }
   iovec local{out, len};
   iovec remote{reinterpret_cast<void*>(addr), len};  // NOLINT(performance-no-int-to-ptr)
   const ssize_t n = process_vm_readv(tid_, &local, 1, &remote, 1, 0);
@@ -309,12 +312,18 @@ std::optional<std::string> ProcTraceeView::environ(int pid) {
 }
 
 UniqueFd ProcTraceeView::open_pidfd(int pid) {
+  if (!caps_.pidfd) {
+    return UniqueFd();
+  }
   // pidfds are close-on-exec by definition.
   return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
 }
 
 std::optional<bool> ProcTraceeView::same_fd_table(int a, int b) {
   constexpr int kKcmpFiles = 2;  // KCMP_FILES from <linux/kcmp.h>
+  if (!caps_.kcmp) {
+    return std::nullopt;
+  }
   const long r = syscall(SYS_kcmp, a, b, kKcmpFiles, 0, 0);
   if (r < 0) {
     return std::nullopt;

@@ -8,8 +8,9 @@ namespace roar::seccomp {
 void ProcessTable::add_root(int pid, std::string cmdline, std::string environ) {
   root_pid_ = pid;
   live_[pid] = records_.size();
+  latest_[pid] = records_.size();
   records_.push_back(ProcessRecord{pid, std::nullopt, std::move(cmdline), std::move(environ),
-                                   false, false, false, {}, false});
+                                   false, false, false, {}, false, {}});
   remember_thread(pid, pid);
 }
 
@@ -38,6 +39,11 @@ void ProcessTable::remember_thread(int tid, int tgid) {
   }
 }
 
+const ProcessRecord* ProcessTable::latest(int pid) const {
+  const auto it = latest_.find(pid);
+  return it == latest_.end() ? nullptr : &records_[it->second];
+}
+
 const ProcessRecord* ProcessTable::live(int pid) const {
   const auto it = live_.find(pid);
   return it == live_.end() ? nullptr : &records_[it->second];
@@ -48,7 +54,23 @@ void ProcessTable::apply(const ProcessSighting& s) {
   if (it == live_.end()) {
     exited_.erase(s.pid);  // a new process with a reused pid
     it = live_.emplace(s.pid, records_.size()).first;
-    records_.push_back(ProcessRecord{s.pid, s.parent_pid, {}, {}, false, false, false, {}, false});
+    ProcessRecord record{s.pid, s.parent_pid, {}, {}, false, false, false, {}, false, {}};
+    if (s.parent_pid) {
+      if (const ProcessRecord* parent = live(*s.parent_pid)) {
+        record.subtrees = parent->subtrees;
+      }
+      if (const auto tracer = subtree_tracers_.find(*s.parent_pid);
+          tracer != subtree_tracers_.end()) {
+        for (const std::uint32_t id : tracer->second) {
+          if (std::find(record.subtrees.begin(), record.subtrees.end(), id) ==
+              record.subtrees.end()) {
+            record.subtrees.push_back(id);
+          }
+        }
+      }
+    }
+    latest_[s.pid] = records_.size();
+    records_.push_back(std::move(record));
   }
   ProcessRecord& r = records_[it->second];
   if (s.inherits_parent_image && s.parent_pid) {
@@ -120,6 +142,25 @@ void ProcessTable::process_exited(int pid) {
       tgid_of_.erase(tid);
     }
     threads_.erase(threads);
+  }
+}
+
+void ProcessTable::start_subtree(std::uint32_t id, int tracer, int root, std::string cmdline,
+                                 std::string environ) {
+  subtree_tracers_[tracer].push_back(id);
+  ProcessSighting s{root, tracer, std::move(cmdline), std::move(environ), false};
+  apply(s);  // a new record inherits the id through the tracer
+  // The command may have been seen already (its failed attempt to install a listener).
+  ProcessRecord& r = records_[live_.at(root)];
+  if (std::find(r.subtrees.begin(), r.subtrees.end(), id) == r.subtrees.end()) {
+    r.subtrees.push_back(id);
+  }
+}
+
+void ProcessTable::end_subtree(std::uint32_t id) {
+  for (auto it = subtree_tracers_.begin(); it != subtree_tracers_.end();) {
+    std::erase(it->second, id);
+    it = it->second.empty() ? subtree_tracers_.erase(it) : std::next(it);
   }
 }
 

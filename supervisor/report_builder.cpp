@@ -1,6 +1,8 @@
 // Report assembly: processes in pid order, files in byte order, the root's environment.
 #include "roar/seccomp/report_builder.hpp"
 
+#include <unordered_set>
+
 namespace roar::seccomp {
 
 std::vector<std::string> split_nul(std::string_view text) {
@@ -39,27 +41,41 @@ std::map<std::string, std::string> parse_environ(std::string_view text) {
   return env;
 }
 
-Report build_report(const TraceLog& log, double start_time, double end_time) {
+Report build_report(const AccessLog& files, const std::vector<ProcessRecord>& processes,
+                    int root_pid, const Warnings& warnings, double start_time, double end_time) {
   Report r;
   r.start_time = start_time;
   r.end_time = end_time;
-  for (const ProcessRecord& p : log.processes.sorted()) {
+  std::unordered_set<int> pids;
+  for (const ProcessRecord& p : processes) {
+    pids.insert(p.pid);
+  }
+  for (const ProcessRecord& p : processes) {
     ReportProcess rp;
     rp.pid = p.pid;
-    rp.parent_pid = p.parent_pid;
+    // The root has no parent in the report; a process whose parent is not in it (an orphan
+    // adopted by a nested run's tracer) descends from the root.
+    if (p.pid != root_pid) {
+      rp.parent_pid = p.parent_pid && pids.contains(*p.parent_pid) ? *p.parent_pid : root_pid;
+    }
     rp.command = split_nul(p.cmdline);
     rp.env = parse_environ(p.environ);
-    if (p.pid == log.processes.root_pid() && !p.parent_pid) {
+    if (p.pid == root_pid) {
       r.env_accessed = rp.env;
     }
     r.processes.push_back(std::move(rp));
   }
-  for (auto& [path, access] : log.files.sorted()) {
+  for (auto& [path, access] : files.sorted()) {
     r.files.push_back(ReportFile{path, access.read, access.written, access.read_threads,
                                  access.written_threads});
   }
-  r.warnings = log.warnings.lines();
+  r.warnings = warnings.lines();
   return r;
+}
+
+Report build_report(const TraceLog& log, double start_time, double end_time) {
+  return build_report(log.files, log.processes.sorted(), log.processes.root_pid(), log.warnings,
+                      start_time, end_time);
 }
 
 }  // namespace roar::seccomp

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+
 namespace roar::seccomp {
 
 Result<ReportDestination> ReportDestination::open(const std::string& path) {
@@ -36,6 +38,17 @@ Result<ReportDestination> ReportDestination::open(const std::string& path) {
   }
   unlinkat(dest.dir_.get(), probe.c_str(), 0);
   return dest;
+}
+
+std::optional<std::string> ReportDestination::canonical_path() const {
+  char link[PATH_MAX + 1];
+  const std::string self = "/proc/self/fd/" + std::to_string(dir_.get());
+  const ssize_t n = readlink(self.c_str(), link, PATH_MAX);
+  if (n <= 0) {
+    return std::nullopt;
+  }
+  const std::string dir(link, static_cast<std::size_t>(n));
+  return dir == "/" ? "/" + name_ : dir + "/" + name_;
 }
 
 Result<UniqueFd> ReportDestination::create_temporary(std::string& name) const {

@@ -201,6 +201,7 @@ Report as_report(const msgpack::object& root) {
   if (const auto* kv = find(root, "end_time")) r.end_time = kv->val.as<double>();
   if (const auto* kv = find(root, "tracer_mode")) r.tracer_mode = as_bytes(kv->val);
   if (const auto* kv = find(root, "events_dropped")) r.events_dropped = kv->val.as<std::uint64_t>();
+  if (const auto* kv = find(root, "complete")) r.complete = kv->val.as<bool>();
   if (const auto* kv = find(root, "warnings")) {
     const msgpack::object_array& a = as_array(kv->val, "warnings");
     for (std::uint32_t i = 0; i < a.size; ++i) {
@@ -218,7 +219,8 @@ std::string encode_report(const Report& r) {
   const auto read = select(r, [](const ReportFile& f) { return f.read; });
   const auto written = select(r, [](const ReportFile& f) { return f.written; });
   const bool any_files = !r.files.empty();
-  std::uint32_t keys = 7;  // version processes files start_time end_time tracer_mode events_dropped
+  // version processes files start_time end_time tracer_mode events_dropped complete
+  std::uint32_t keys = 8;
   keys += (any_files ? 1U : 0U) + (read.empty() ? 0U : 1U) + (written.empty() ? 0U : 1U);
   keys += (r.env_accessed.empty() ? 0U : 1U) + (r.warnings.empty() ? 0U : 1U);
   pk.pack_map(keys);
@@ -256,6 +258,8 @@ std::string encode_report(const Report& r) {
   pack_text(pk, r.tracer_mode);
   pack_str(pk, "events_dropped");
   pk.pack(r.events_dropped);
+  pack_str(pk, "complete");
+  pk.pack(r.complete);
   if (!r.warnings.empty()) {
     pack_str(pk, "warnings");
     pk.pack_array(static_cast<std::uint32_t>(r.warnings.size()));

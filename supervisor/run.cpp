@@ -1,25 +1,29 @@
-// run_traced: the launcher process's main thread. It owns signals and child reaping; a second
-// thread answers notifications, so that waiting here never delays a traced call.
+// run_traced: the launcher process's main thread. It owns signals and reaping; a second thread
+// answers notifications, so that waiting here never delays a traced call. A run traces with a
+// listener of its own, or (inside another roar-seccomp) through the outer run, or untraced.
 #include "roar/seccomp/run.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <thread>
 
+#include "roar/seccomp/background_wait.hpp"
+#include "roar/seccomp/diagnostics.hpp"
 #include "roar/seccomp/exit_status.hpp"
 #include "roar/seccomp/launcher.hpp"
-#include "roar/seccomp/proc_tracee_view.hpp"
+#include "roar/seccomp/nest.hpp"
 #include "roar/seccomp/process_tree.hpp"
 #include "roar/seccomp/report_builder.hpp"
 #include "roar/seccomp/report_destination.hpp"
@@ -44,43 +48,6 @@ std::string current_environ() {
   return out;
 }
 
-// Why the filter could not be installed, and what to do about it.
-std::string explain_filter_error(int error) {
-  switch (error) {
-    case EBUSY:
-      return "another seccomp listener already supervises this process (a tracer such as "
-             "roar-seccomp, a sandbox, or WSL2's mirrored networking); the kernel allows one "
-             "per process";
-    case EINVAL:
-      return "this kernel does not offer seccomp user notification (Linux 5.5 or later is "
-             "needed; gVisor does not implement it)";
-    case EACCES:
-    case EPERM:
-      return "installing a seccomp filter is denied here (a sandbox or container policy); run "
-             "outside it or allow seccomp(2)";
-    default:
-      return std::string("installing the seccomp filter failed: ") + std::strerror(error);
-  }
-}
-
-void explain_exec_error(const Log& log, const std::string& command, int error) {
-  struct stat st {};
-  if (error == ENOENT || error == ENOTDIR) {
-    if (command.find('/') != std::string::npos) {
-      log.error("%s: no such file; check the path", command.c_str());
-    } else {
-      log.error("%s: command not found; check the name and PATH", command.c_str());
-    }
-  } else if (error == EACCES && stat(command.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    log.error("%s: is a directory, not a program", command.c_str());
-  } else if (error == EACCES) {
-    log.error("%s: permission denied; make it executable (chmod +x) or run its interpreter",
-              command.c_str());
-  } else {
-    log.error("%s: cannot execute: %s", command.c_str(), std::strerror(error));
-  }
-}
-
 // Signals the tracer handles itself; the command gets the caller's mask back before exec.
 sigset_t handled_signals() {
   sigset_t set;
@@ -89,6 +56,31 @@ sigset_t handled_signals() {
     sigaddset(&set, sig);
   }
   return set;
+}
+
+// Linux 5.0-5.4 notify but cannot let a call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE, 5.5).
+std::optional<std::string> kernel_too_old() {
+  utsname u{};
+  int major = 0;
+  int minor = 0;
+  if (uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
+      major > 5 || (major == 5 && minor >= 5)) {
+    return std::nullopt;
+  }
+  return std::string("Linux ") + u.release +
+         " cannot let a notified call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE needs 5.5)";
+}
+
+// Test-only switches (ROAR_SECCOMP_TEST_FAULTS=memory,pidfd,kcmp) that take away what the
+// tracer may use, so that the suite exercises its fallbacks.
+ViewCapabilities capabilities_from_environment() {
+  ViewCapabilities caps;
+  const char* faults = std::getenv("ROAR_SECCOMP_TEST_FAULTS");
+  const std::string f = faults != nullptr ? faults : "";
+  caps.memory = f.find("memory") == std::string::npos;
+  caps.pidfd = f.find("pidfd") == std::string::npos;
+  caps.kcmp = f.find("kcmp") == std::string::npos;
+  return caps;
 }
 
 // A signal the terminal sent reached the command's process group too; one another process sent
@@ -109,193 +101,308 @@ void forward(const ProcessTree& tree, const signalfd_siginfo& info, const Log& l
   }
 }
 
-// Once the command has exited, the tracer keeps waiting for the processes it left behind; it
-// says so after a second, and gives up after --wait-timeout by killing them.
-class BackgroundWait {
+class TracedRun {
  public:
-  explicit BackgroundWait(std::optional<double> timeout) : timeout_(timeout) {}
-
-  // Milliseconds poll() may sleep before step() has something to do, or -1.
-  [[nodiscard]] int poll_timeout(const ProcessTree& tree) const {
-    if (!tree.root_status() || done_) {
-      return -1;
-    }
-    const double now = monotonic_now();
-    double next = announced_ ? 1e300 : since_ + kAnnounceAfter;
-    if (timeout_) {
-      next = std::min(next, since_ + *timeout_);
-    }
-    if (next >= 1e299) {
-      return -1;
-    }
-    return static_cast<int>(std::max(0.0, (next - now) * 1000.0) + 1);
-  }
-
-  // Called after every wake-up; `warnings` collects what the report must say.
-  void step(const ProcessTree& tree, const Log& log, std::vector<std::string>& warnings) {
-    if (!tree.root_status() || tree.empty() || done_) {
-      return;
-    }
-    const double now = monotonic_now();
-    if (since_ == 0) {
-      since_ = now;
-    }
-    if (!announced_ && now - since_ >= kAnnounceAfter) {
-      announced_ = true;
-      log.warn("the command exited; waiting for %zu background processes it started%s",
-               tree.descendants().size(),
-               timeout_ ? "" : " (--wait-timeout SECONDS bounds the wait)");
-    }
-    if (timeout_ && now - since_ >= *timeout_) {
-      done_ = true;
-      const std::size_t n = tree.signal_all(SIGKILL);
-      log.warn("killed %zu background processes still running after --wait-timeout %g", n,
-               *timeout_);
-      char seconds[32];
-      std::snprintf(seconds, sizeof seconds, "%g", *timeout_);
-      warnings.push_back(std::string("background processes still running ") + seconds +
-                         " s after the command exited were killed (--wait-timeout); what they "
-                         "would have done later is not in this report");
-    }
-  }
+  TracedRun(const Options& options, const Log& log) : options_(options), log_(log) {}
+  int run();
 
  private:
-  static constexpr double kAnnounceAfter = 1.0;
-  static double monotonic_now() {
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
-  }
-  std::optional<double> timeout_;
-  double since_ = 0;
-  bool announced_ = false;
-  bool done_ = false;
+  enum class Mode { kOwn, kNested, kUntraced };
+
+  bool prepare();
+  bool start_tracing();
+  bool start_own(UniqueFd listener_fd);
+  bool delegate_or_run_untraced(const std::string& cause, int error);
+  void wait_for_tree();
+  Report own_report();
+  Report nested_report();
+  Report untraced_report();
+  void write(Report report);
+  [[nodiscard]] int exit_code() const;
+  void give_up_on_child();
+
+  const Options& options_;
+  const Log& log_;
+  const double start_time_ = unix_now();
+  const ViewCapabilities caps_ = capabilities_from_environment();
+  std::optional<ReportDestination> destination_;
+  std::vector<ResolvedSyscall> resolved_;
+  std::optional<BpfProgram> filter_;
+  UniqueFd proc_dir_;
+  UniqueFd signals_;
+  sigset_t caller_mask_{};
+  LaunchedChild child_;
+  std::optional<ProcessTree> tree_;
+  Mode mode_ = Mode::kOwn;
+  std::string untraced_cause_;
+  std::vector<std::string> warnings_;  // found by this thread, added to the report
+  std::optional<int> exec_error_;
+
+  // Own tracing.
+  TraceLog trace_;
+  std::optional<Listener> listener_;
+  std::optional<SyscallIndex> index_;
+  std::optional<EpollProcessWatcher> watcher_;
+  std::optional<NestServer> nest_server_;
+  std::unique_ptr<NotificationHandler> handler_;
+  std::unique_ptr<Supervisor> supervisor_;
+  UniqueFd stop_;
+  std::thread supervising_;
+
+  // Nested tracing.
+  std::optional<NestClient> nest_client_;
 };
 
-}  // namespace
-
-int run_traced(const Options& options, const Log& log) {
-  const double start_time = unix_now();
-  Result<ReportDestination> destination = ReportDestination::open(options.report);
+bool TracedRun::prepare() {
+  Result<ReportDestination> destination = ReportDestination::open(options_.report);
   if (!destination) {
-    log.error("cannot write the report %s: %s; choose a writable path", options.report.c_str(),
-              destination.error().message().c_str());
-    return kExitTracerFailed;
+    log_.error("cannot write the report %s: %s; choose a writable path", options_.report.c_str(),
+               destination.error().message().c_str());
+    return false;
   }
-  const std::vector<ResolvedSyscall> resolved = resolve_table(traced_syscalls());
-  const Result<BpfProgram> filter = build_filter(resolved);
+  destination_.emplace(std::move(destination.value()));
+  resolved_ = resolve_table(traced_syscalls());
+  Result<BpfProgram> filter = build_filter(resolved_);
   if (!filter) {
-    log.error("%s", filter.error().message().c_str());
-    return kExitTracerFailed;
+    log_.error("%s", filter.error().message().c_str());
+    return false;
   }
-  const UniqueFd proc_dir(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!proc_dir) {
-    log.error("cannot open /proc (%s); mount procfs", std::strerror(errno));
-    return kExitTracerFailed;
+  filter_.emplace(std::move(filter.value()));
+  proc_dir_.reset(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!proc_dir_) {
+    log_.error("cannot open /proc (%s); mount procfs", std::strerror(errno));
+    return false;
   }
-
   const sigset_t handled = handled_signals();
-  sigset_t caller_mask;
-  sigprocmask(SIG_BLOCK, &handled, &caller_mask);
-  const UniqueFd signals(signalfd(-1, &handled, SFD_CLOEXEC));
+  sigprocmask(SIG_BLOCK, &handled, &caller_mask_);
+  signals_.reset(signalfd(-1, &handled, SFD_CLOEXEC));
   // Orphans of the tree are re-parented to us, so every descendant is waited for and stays
   // our descendant for /proc access under Yama.
-  if (!signals || prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-    log.error("setting up the tracer: %s", std::strerror(errno));
-    return kExitTracerFailed;
+  if (!signals_ || prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    log_.error("setting up the tracer: %s", std::strerror(errno));
+    return false;
   }
+  return true;
+}
 
-  LaunchRequest request{options.command, &*filter, caller_mask, !has_cap_sys_admin()};
+void TracedRun::give_up_on_child() {
+  kill(child_.pid, SIGKILL);
+  waitpid(child_.pid, nullptr, __WALL);
+}
+
+bool TracedRun::start_own(UniqueFd listener_fd) {
+  Result<Listener> listener = Listener::adopt(std::move(listener_fd));
+  if (!listener) {
+    log_.error("%s", listener.error().message().c_str());
+    return false;
+  }
+  listener_.emplace(std::move(listener.value()));
+  if (!listener_->enable_sync_wakeup()) {
+    log_.info("SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP unavailable (Linux < 6.6): slower round trips");
+  }
+  trace_.processes.add_root(child_.pid, join_nul(options_.command), current_environ());
+  index_.emplace(resolved_);
+  if (Result<EpollProcessWatcher> watcher = EpollProcessWatcher::create()) {
+    watcher_.emplace(std::move(watcher.value()));
+  }
+  if (Result<NestServer> nest = NestServer::listen()) {
+    nest_server_.emplace(std::move(nest.value()));
+  } else {
+    log_.info("nested runs cannot reach this one: %s", nest.error().message().c_str());
+  }
+  EpollProcessWatcher* watcher = watcher_ ? &*watcher_ : nullptr;
+  handler_ = std::make_unique<NotificationHandler>(*index_, trace_, child_.exec,
+                                                   options_.allow_io_uring, watcher);
+  stop_.reset(eventfd(0, EFD_CLOEXEC));
+  supervisor_ = std::make_unique<Supervisor>(*listener_, *handler_, watcher,
+                                             nest_server_ ? &*nest_server_ : nullptr,
+                                             proc_dir_.get(), caps_, stop_.get(), log_);
+  supervising_ = std::thread([this] { supervisor_->run(); });
+  return true;
+}
+
+// No listener of our own. Inside another roar-seccomp the outer run reports for us; anywhere
+// else the command runs untraced if --if-untraceable run says so.
+bool TracedRun::delegate_or_run_untraced(const std::string& cause, int error) {
+  if (error == EBUSY) {
+    Result<NestClient> outer = NestClient::connect_to_outer(proc_dir_.get());
+    if (outer) {
+      const Status registered = outer->register_command(child_.exec, start_time_);
+      if (registered && run_untraced(child_.control.get())) {
+        log_.info("traced by the outer roar-seccomp (pid %d)", outer->outer_pid());
+        nest_client_.emplace(std::move(outer.value()));
+        mode_ = Mode::kNested;
+        return true;
+      }
+      log_.warn("the outer roar-seccomp (pid %d) cannot report for this run: %s",
+                outer->outer_pid(), registered ? "" : registered.error().message().c_str());
+    }
+  }
+  if (options_.if_untraceable != "run") {
+    log_.error("cannot trace: %s; run it with --if-untraceable run to run it untraced", cause.c_str());
+    give_up_on_child();
+    return false;
+  }
+  log_.warn("cannot trace, running the command untraced: %s", cause.c_str());
+  if (!run_untraced(child_.control.get())) {
+    give_up_on_child();
+    return false;
+  }
+  mode_ = Mode::kUntraced;
+  untraced_cause_ = cause;
+  return true;
+}
+
+bool TracedRun::start_tracing() {
+  const std::optional<std::string> too_old = kernel_too_old();
+  LaunchRequest request{options_.command, too_old ? nullptr : &*filter_, caller_mask_,
+                        !has_cap_sys_admin()};
   Result<LaunchedChild> child = launch(request);
   if (!child) {
-    log.error("%s", child.error().message().c_str());
-    return kExitTracerFailed;
+    log_.error("%s", child.error().message().c_str());
+    return false;
   }
-  ProcessTree tree(proc_dir.get(), child->pid);
+  child_ = std::move(child.value());
+  tree_.emplace(proc_dir_.get(), child_.pid);
+  Result<std::optional<ChildReport>> first = read_child_report(child_.control.get());
+  if (!first || !first->has_value()) {
+    log_.error("cannot trace: the command's process ended before tracing started");
+    give_up_on_child();
+    return false;
+  }
+  ChildReport& report = **first;
+  if (report.stage == LaunchStage::kListener && report.listener) {
+    return start_own(std::move(report.listener));
+  }
+  if (report.stage != LaunchStage::kFilter) {
+    log_.error("cannot trace: setting up the command failed: %s", std::strerror(report.error));
+    give_up_on_child();
+    return false;
+  }
+  return delegate_or_run_untraced(too_old ? *too_old : explain_filter_error(report.error),
+                                  report.error);
+}
 
-  Result<std::optional<ChildReport>> first = read_child_report(child->control.get());
-  if (!first || !first->has_value() || (*first)->stage != LaunchStage::kListener ||
-      !(*first)->listener) {
-    if (first && first->has_value()) {
-      const ChildReport& r = **first;
-      log.error("cannot trace: %s", r.stage == LaunchStage::kFilter
-                                         ? explain_filter_error(r.error).c_str()
-                                         : std::strerror(r.error));
-    } else {
-      log.error("cannot trace: the command's process ended before tracing started");
-    }
-    kill(child->pid, SIGKILL);
-    waitpid(child->pid, nullptr, __WALL);
-    return kExitTracerFailed;
-  }
-  Result<Listener> listener = Listener::adopt(std::move((*first)->listener));
-  if (!listener) {
-    log.error("%s", listener.error().message().c_str());
-    kill(child->pid, SIGKILL);
-    waitpid(child->pid, nullptr, __WALL);
-    return kExitTracerFailed;
-  }
-  if (!listener->enable_sync_wakeup()) {
-    log.info("SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP unavailable (Linux < 6.6): slower round trips");
-  }
-
-  TraceLog trace;
-  trace.processes.add_root(child->pid, join_nul(options.command), current_environ());
-  const SyscallIndex index(resolved);
-  Result<EpollProcessWatcher> watcher = EpollProcessWatcher::create();
-  EpollProcessWatcher* watching = watcher ? &*watcher : nullptr;
-  NotificationHandler handler(index, trace, child->exec, options.allow_io_uring, watching);
-  const UniqueFd stop(eventfd(0, EFD_CLOEXEC));
-  Supervisor supervisor(*listener, handler, watching, proc_dir.get(), stop.get(), log);
-  std::thread supervising([&supervisor] { supervisor.run(); });
-
-  std::optional<int> exec_error;
-  std::vector<std::string> run_warnings;
-  BackgroundWait background(options.wait_timeout);
-  UniqueFd control = std::move(child->control);
+void TracedRun::wait_for_tree() {
+  BackgroundWait background(options_.wait_timeout);
+  ProcessTree& tree = *tree_;
   while (!tree.empty()) {
-    pollfd fds[2] = {{signals.get(), POLLIN, 0}, {control.get(), POLLIN, 0}};
-    if (poll(fds, control ? 2 : 1, background.poll_timeout(tree)) < 0) {
+    pollfd fds[2] = {{signals_.get(), POLLIN, 0}, {child_.control.get(), POLLIN, 0}};
+    if (poll(fds, child_.control ? 2 : 1, background.poll_timeout(tree)) < 0) {
       continue;  // EINTR
     }
-    if (control && (fds[1].revents & (POLLIN | POLLHUP)) != 0) {
-      Result<std::optional<ChildReport>> r = read_child_report(control.get());
+    if (child_.control && (fds[1].revents & (POLLIN | POLLHUP)) != 0) {
+      Result<std::optional<ChildReport>> r = read_child_report(child_.control.get());
       if (r && r->has_value() && (*r)->stage == LaunchStage::kExec) {
-        exec_error = (*r)->error;
-        explain_exec_error(log, options.command.front(), (*r)->error);
+        exec_error_ = (*r)->error;
+        explain_exec_error(log_, options_.command.front(), (*r)->error);
       } else {
-        control.reset();  // end of file: the command is running
+        child_.control.reset();  // end of file: the command is running
       }
     }
     if ((fds[0].revents & POLLIN) != 0) {
       signalfd_siginfo info{};
-      if (read(signals.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      if (read(signals_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         if (info.ssi_signo == SIGCHLD) {
           tree.reap();
         } else if (info.ssi_signo != SIGPIPE) {
-          forward(tree, info, log);
+          forward(tree, info, log_);
         }
       }
     }
-    background.step(tree, log, run_warnings);
+    background.step(tree, log_, warnings_);
   }
-  const std::uint64_t one = 1;
-  static_cast<void>(write(stop.get(), &one, sizeof one));
-  supervising.join();
-  ProcTraceeView final_state(proc_dir.get(), 0);
-  handler.settle_remaining(final_state);
-  for (const std::string& w : run_warnings) {
-    trace.warnings.add(w);
-  }
+}
 
-  const Report report = build_report(trace, start_time, unix_now());
-  if (const Status written = destination->write(encode_report(report)); !written) {
-    log.error("writing the report failed: %s", written.error().message().c_str());
+Report TracedRun::own_report() {
+  const std::uint64_t one = 1;
+  static_cast<void>(::write(stop_.get(), &one, sizeof one));
+  supervising_.join();
+  ProcTraceeView final_state(proc_dir_.get(), 0, caps_);
+  handler_->settle_remaining(final_state);
+  Report report = build_report(trace_, start_time_, unix_now());
+  report.complete = !trace_.io_uring_allowed;
+  log_.debug("%llu notifications", static_cast<unsigned long long>(trace_.notifications));
+  return report;
+}
+
+Report TracedRun::nested_report() {
+  Result<std::string> bytes = nest_client_->finish(unix_now());
+  Result<Report> report = bytes ? decode_report(*bytes) : Result<Report>(bytes.error());
+  if (report) {
+    return std::move(report.value());
   }
-  log.debug("%llu notifications", static_cast<unsigned long long>(trace.notifications));
-  if (exec_error) {
-    return *exec_error == ENOENT || *exec_error == ENOTDIR ? kExitNotFound : kExitNotExecutable;
+  log_.warn("the outer roar-seccomp sent no report: %s", report.error().message().c_str());
+  untraced_cause_ = "the outer roar-seccomp that traced this run sent no report";
+  return untraced_report();
+}
+
+Report TracedRun::untraced_report() {
+  TraceLog log;
+  log.processes.add_root(child_.pid, join_nul(options_.command), current_environ());
+  log.warnings.add("not traced: " + untraced_cause_ +
+                   "; this report lists the command but none of its processes or files");
+  Report report = build_report(log, start_time_, unix_now());
+  report.complete = false;
+  return report;
+}
+
+void TracedRun::write(Report report) {
+  for (const std::string& w : warnings_) {
+    report.warnings.push_back(w);
   }
-  return tree.root_status() ? exit_code_of(*tree.root_status()) : kExitTracerFailed;
+  // A command that wrote the report path itself keeps its file; the report goes next to it.
+  std::string path = options_.report;
+  const std::optional<std::string> canonical = destination_->canonical_path();
+  for (const ReportFile& f : report.files) {
+    if (canonical && f.written && f.path == *canonical) {
+      path = options_.report + ".roar-seccomp";
+      log_.error("the command wrote %s itself; the report is in %s so that nothing is lost",
+                 options_.report.c_str(), path.c_str());
+      break;
+    }
+  }
+  const std::string bytes = encode_report(report);
+  Status written = path == options_.report ? destination_->write(bytes)
+                                           : [&]() -> Status {
+                                               Result<ReportDestination> alt =
+                                                   ReportDestination::open(path);
+                                               return alt ? alt->write(bytes) : alt.error();
+                                             }();
+  if (!written) {
+    log_.error("writing the report failed: %s", written.error().message().c_str());
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  log_.info("peak memory %ld KiB; %zu processes, %zu files", usage.ru_maxrss,
+            report.processes.size(), report.files.size());
+}
+
+int TracedRun::exit_code() const {
+  if (exec_error_) {
+    return *exec_error_ == ENOENT || *exec_error_ == ENOTDIR ? kExitNotFound : kExitNotExecutable;
+  }
+  return tree_->root_status() ? exit_code_of(*tree_->root_status()) : kExitTracerFailed;
+}
+
+int TracedRun::run() {
+  if (!prepare() || !start_tracing()) {
+    return kExitTracerFailed;
+  }
+  wait_for_tree();
+  switch (mode_) {
+    case Mode::kOwn: write(own_report()); break;
+    case Mode::kNested: write(nested_report()); break;
+    case Mode::kUntraced: write(untraced_report()); break;
+  }
+  return exit_code();
+}
+
+}  // namespace
+
+int run_traced(const Options& options, const Log& log) {
+  TracedRun run(options, log);
+  return run.run();
 }
 
 }  // namespace roar::seccomp

@@ -1,7 +1,6 @@
 // Supervisor: receive -> read /proc -> ID_VALID -> answer -> record, for every notification.
 #include "roar/seccomp/supervisor.hpp"
 
-#include <poll.h>
 
 #include <cstring>
 
@@ -21,7 +20,7 @@ void Supervisor::serve_one() noexcept {
   Prepared prepared;
   bool prepared_ok = true;
   try {
-    ProcTraceeView view(proc_dir_, n->tid);
+    ProcTraceeView view(proc_dir_, n->tid, caps_);
     prepared = handler_.prepare(*n, view);
   } catch (const std::exception& e) {
     // Nothing may keep a traced thread waiting: answer even if attribution failed.
@@ -59,12 +58,37 @@ void Supervisor::drain_exits() noexcept {
   }
 }
 
+void Supervisor::serve_nest(const std::vector<pollfd>& fds) noexcept {
+  try {
+    if ((fds[3].revents & POLLIN) != 0) {
+      nest_->accept_clients(handler_);
+    }
+    for (std::size_t i = 4; i < fds.size(); ++i) {
+      if (fds[i].revents != 0) {
+        nest_->serve(fds[i].fd, handler_, proc_dir_);
+      }
+    }
+  } catch (const std::exception& e) {
+    log_.error("serving a nested run failed: %s", e.what());
+  }
+}
+
 void Supervisor::run() noexcept {
-  pollfd fds[3] = {{listener_.fd(), POLLIN, 0},
-                   {stop_fd_, POLLIN, 0},
-                   {watcher_ != nullptr ? watcher_->fd() : -1, POLLIN, 0}};
+  enum : std::size_t { kListener, kStop, kExits, kNest };
+  int listener_fd = listener_.fd();
+  std::vector<pollfd> fds;
   for (;;) {
-    if (poll(fds, 3, -1) < 0) {
+    // The listener first, then control descriptors; nested runs' clients come and go.
+    fds.assign({{listener_fd, POLLIN, 0},
+                {stop_fd_, POLLIN, 0},
+                {watcher_ != nullptr ? watcher_->fd() : -1, POLLIN, 0},
+                {nest_ != nullptr ? nest_->fd() : -1, POLLIN, 0}});
+    if (nest_ != nullptr) {
+      for (const int client : nest_->clients()) {
+        fds.push_back({client, POLLIN, 0});
+      }
+    }
+    if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) {
         continue;
       }
@@ -73,19 +97,21 @@ void Supervisor::run() noexcept {
     }
     // Exits first: a pid that exited may already be reused by the caller of a pending
     // notification, which must not be taken for the old process.
-    if ((fds[2].revents & POLLIN) != 0) {
+    if ((fds[kExits].revents & POLLIN) != 0) {
       drain_exits();
     }
-    if ((fds[0].revents & POLLIN) != 0) {
+    if ((fds[kListener].revents & POLLIN) != 0) {
       serve_one();
-      continue;
+    }
+    if (nest_ != nullptr) {
+      serve_nest(fds);
     }
     // POLLHUP: no task uses the filter any more. Exits may still be reported: keep watching
     // until the run, which reaps the tree, says it is over.
-    if ((fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
-      fds[0].fd = -1;
+    if ((fds[kListener].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
+      listener_fd = -1;
     }
-    if ((fds[1].revents & POLLIN) != 0) {
+    if ((fds[kStop].revents & POLLIN) != 0) {
       drain_exits();  // the tree is reaped: every exit has been reported
       return;
     }

@@ -342,6 +342,8 @@ std::string render_json(const Report& r) {
   w.value(json_quote(r.tracer_mode));
   w.key("events_dropped");
   w.value(std::to_string(r.events_dropped));
+  w.key("complete");
+  w.value(r.complete ? "true" : "false");
   if (!r.warnings.empty()) {
     w.key("warnings");
     write_strings(w, r.warnings);
@@ -406,6 +408,7 @@ void print_header(std::ostream& out, const Report& r) {
       << "end:            " << iso8601_utc(r.end_time) << '\n'
       << "duration:       " << seconds_text(r.end_time - r.start_time) << '\n'
       << "events_dropped: " << r.events_dropped << '\n'
+      << "complete:       " << (r.complete ? "yes" : "no") << '\n'
       << "warnings:       " << r.warnings.size() << '\n';
   for (const std::string& warning : r.warnings) {
     out << "  " << printable(warning) << '\n';
@@ -477,7 +480,7 @@ constexpr const char* kFooter =
     "         printable ASCII or printable UTF-8 is shown as \\xNN.\n"
     "  json   one object with the report's keys and nesting (version, processes, files,\n"
     "         opened_files, read_files, written_files, env_accessed, start_time, end_time,\n"
-    "         tracer_mode, events_dropped, warnings; empty lists and maps omitted as in the\n"
+    "         tracer_mode, events_dropped, complete, warnings; empty lists and maps omitted as in the\n"
     "         report). A path that is not valid UTF-8 is written as {\"bytes_hex\": \"HEX\"}, its\n"
     "         bytes in lowercase hex, so that no byte is lost; every other path is a string.\n"
     "Exit status: 0 on success, 1 if REPORT cannot be read or is not a report, 2 on bad usage.";

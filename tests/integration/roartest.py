@@ -112,6 +112,7 @@ def check_invariants(report):
     pids = [p["pid"] for p in report["processes"]]
     assert pids == sorted(pids), "processes are sorted by pid"
     assert all(p > 0 for p in pids)
+    assert len(set(pids)) == len(pids), f"a pid appears twice (no pid is reused in a test): {pids}"
     assert sum(1 for p in report["processes"] if p["parent_pid"] is None) == 1
     for p in report["processes"]:
         assert set(p) == {"pid", "parent_pid", "command", "env"}, p.keys()

@@ -24,6 +24,7 @@ struct Options {
   bool quiet = false;
   bool allow_io_uring = false;
   std::optional<double> wait_timeout;  // seconds to wait for background processes; none: forever
+  std::string if_untraceable = "fail";  // "fail" (exit 125) or "run" (untraced, incomplete report)
 
   [[nodiscard]] LogLevel log_level() const noexcept;
 };

@@ -48,6 +48,10 @@ struct ChildReport {
 // died without reporting).
 Result<std::optional<ChildReport>> read_child_report(int control);
 
+// After a kFilter report the child waits: this lets it exec without a filter of ours (it is
+// still under whatever filters it inherited). Closing `control` instead makes it exit 125.
+Status run_untraced(int control);
+
 // True if this process may install a filter without no_new_privs (CAP_SYS_ADMIN).
 bool has_cap_sys_admin() noexcept;
 

@@ -1,6 +1,7 @@
 // NotificationHandler: turns one notification into recorded facts and the answer to send.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -13,6 +14,7 @@
 #include "roar/seccomp/notification.hpp"
 #include "roar/seccomp/process_table.hpp"
 #include "roar/seccomp/process_watcher.hpp"
+#include "roar/seccomp/report.hpp"
 #include "roar/seccomp/syscall_index.hpp"
 #include "roar/seccomp/tracee_view.hpp"
 #include "roar/seccomp/warnings.hpp"
@@ -27,6 +29,7 @@ struct TraceLog {
   Warnings warnings;
   std::uint64_t notifications = 0;
   bool io_uring_refused = false;
+  bool io_uring_allowed = false;  // and used: the report is incomplete
 };
 
 // The launcher's own execve of the command: its argv and envp pointers in the child's memory.
@@ -83,6 +86,20 @@ class NotificationHandler {
   // A watched process exited, maybe without an exit call we saw (killed by a signal).
   void process_gone(int pid);
 
+  // Nested runs. A roar-seccomp inside the traced tree cannot have a listener of its own: its
+  // tracer process `tracer` asks for a report of the subtree of its command `launched.pid`
+  // (forked, not yet exec'd; `view` reads it). Returns the subtree's id, or nullopt if the
+  // request does not come from the command's parent in this tree.
+  std::optional<std::uint32_t> start_subtree(int tracer, const LauncherExec& launched,
+                                             double start_time, TraceeView& view);
+  // The subtree's report, once its tree is gone; nullopt for an unknown id or another tracer.
+  std::optional<Report> finish_subtree(int tracer, std::uint32_t id, double end_time,
+                                       TraceeView& final_state);
+  // The nested run went away without finishing.
+  void drop_subtrees_of(int tracer);
+  // True if `pid` is a live process of the traced tree.
+  [[nodiscard]] bool traces(int pid) const { return log_.processes.live(pid) != nullptr; }
+
   // Settles the checks of threads that never trapped again (killed, or the run was cut short)
   // against the final state of the file system; `view` needs no live thread.
   void settle_remaining(TraceeView& view);
@@ -103,11 +120,28 @@ class NotificationHandler {
   void commit_process(Prepared& p);
   void commit_effect(const Prepared& p);
   void forget_process(int pid);
+  bool is_launcher_exec(const Notification& n) const;
+  // Records an access in the run's log and in the logs of the subtrees the process is in.
+  void record_access(const FileEvent& e, int tid, std::optional<int> pid);
+  void warn(const std::string& message, std::optional<int> pid);
+
+  struct Launch {
+    LauncherExec exec;
+    bool running = false;  // the program runs: later execs are its own
+  };
+  struct Subtree {
+    int tracer = 0;
+    int root = 0;
+    double start_time = 0;
+    AccessLog files;
+    Warnings warnings;
+  };
 
   const SyscallIndex& index_;
   TraceLog& log_;
-  LauncherExec launcher_;
-  bool launcher_phase_ = true;
+  std::vector<Launch> launches_;  // the run's own command, and those of nested runs
+  std::map<std::uint32_t, Subtree> subtrees_;
+  std::uint32_t next_subtree_ = 1;
   bool allow_io_uring_;
   ProcessWatcher* watcher_;
   FdPathCache fd_cache_;

@@ -8,10 +8,19 @@ namespace roar::seccomp {
 // Only reads that cannot block on the traced tree are made: readlink of magic links (which only
 // formats a path), statx with AT_STATX_DONT_SYNC (no FUSE round trip), /proc text files, and a
 // non-blocking open of a pipe the thread already reads from.
+// What the view may use; tests switch parts off to exercise the tracer's fallbacks
+// (ROAR_SECCOMP_TEST_FAULTS, see README).
+struct ViewCapabilities {
+  bool memory = true;  // process_vm_readv and /proc/<tid>/mem
+  bool pidfd = true;   // pidfd_open
+  bool kcmp = true;    // kcmp(KCMP_FILES)
+};
+
 class ProcTraceeView final : public TraceeView {
  public:
   // `proc_dir` is an open descriptor of /proc; `tid` the notifying thread.
-  ProcTraceeView(int proc_dir, int tid) noexcept : proc_dir_(proc_dir), tid_(tid) {}
+  ProcTraceeView(int proc_dir, int tid, ViewCapabilities caps = {}) noexcept
+      : proc_dir_(proc_dir), tid_(tid), caps_(caps) {}
 
   std::optional<std::string> fd_link(int fd) override;
   std::optional<FdAccess> fd_access(int fd) override;
@@ -36,6 +45,7 @@ class ProcTraceeView final : public TraceeView {
 
   int proc_dir_;
   int tid_;
+  ViewCapabilities caps_;
 };
 
 // Reads a whole small file below `dir` (a /proc text file); nullopt if it cannot be opened.

@@ -1,6 +1,7 @@
 // ProcessTable: every process of the traced tree, its parent, argv and environment.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -20,6 +21,7 @@ struct ProcessRecord {
   // argv its latest exec was given, for a process that dies before /proc could confirm it
   std::optional<std::string> exec_argv;
   bool fd_table_checked = false;  // compared with its parent's descriptor table
+  std::vector<std::uint32_t> subtrees;  // nested runs whose command this process descends from
 };
 
 // What a notification taught us about a process; applied with ProcessTable::apply.
@@ -47,10 +49,19 @@ class ProcessTable {
   [[nodiscard]] std::optional<int> tgid_of(int tid) const;
   void remember_thread(int tid, int tgid);
   [[nodiscard]] const ProcessRecord* live(int pid) const;
+  // The most recent process with this pid, live or exited.
+  [[nodiscard]] const ProcessRecord* latest(int pid) const;
   // True if a process with this pid was recorded and has exited (it may still be a zombie).
   [[nodiscard]] bool exited(int pid) const { return exited_.contains(pid); }
 
+  // Records what a notification saw. A new process inherits its parent's subtrees; a process
+  // whose parent is a nested run's tracer belongs to that run's subtree (it is the command, or
+  // an orphan of its tree re-parented to that tracer, a child subreaper).
   void apply(const ProcessSighting& sighting);
+  // Process `root` (not yet exec'd) is the command of a nested run traced by `tracer`.
+  void start_subtree(std::uint32_t id, int tracer, int root, std::string cmdline,
+                     std::string environ);
+  void end_subtree(std::uint32_t id);
   void set_watched(int pid, bool watched);
   // The process started an exec: argv and environment must be re-read, and the threads other
   // than the caller will be gone if it succeeds.
@@ -69,8 +80,10 @@ class ProcessTable {
   std::vector<ProcessRecord> records_;
   std::unordered_map<int, std::size_t> live_;    // pid -> index into records_
   std::unordered_set<int> exited_;               // pids of recorded processes that exited
+  std::unordered_map<int, std::size_t> latest_;  // pid -> index of its latest record
   std::unordered_map<int, int> tgid_of_;         // tid -> pid
   std::unordered_map<int, std::vector<int>> threads_;  // pid -> tids seen
+  std::unordered_map<int, std::vector<std::uint32_t>> subtree_tracers_;  // tracer pid -> ids
 };
 
 }  // namespace roar::seccomp

@@ -36,6 +36,7 @@ struct Report {
   double end_time = 0;
   std::string tracer_mode = "seccomp";
   std::uint64_t events_dropped = 0;
+  bool complete = true;               // extra key: false if some I/O was certainly not observed
   std::vector<std::string> warnings;  // extra key: what could not be observed
 };
 

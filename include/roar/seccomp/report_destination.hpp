@@ -1,6 +1,7 @@
 // ReportDestination: where the report goes, checked before the command runs, written atomically.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,8 @@ class ReportDestination {
   Status write(std::string_view bytes) const;
 
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  // The report's path as the kernel names it (the directory's canonical path and the name).
+  [[nodiscard]] std::optional<std::string> canonical_path() const;
 
  private:
   ReportDestination(std::string path, UniqueFd dir, std::string name)

@@ -1,9 +1,15 @@
 // Supervisor: the notification loop, answering every notification exactly once.
 #pragma once
 
+#include <poll.h>
+
+#include <vector>
+
 #include "roar/seccomp/listener.hpp"
 #include "roar/seccomp/log.hpp"
+#include "roar/seccomp/nest.hpp"
 #include "roar/seccomp/notification_handler.hpp"
+#include "roar/seccomp/proc_tracee_view.hpp"
 #include "roar/seccomp/process_watcher.hpp"
 
 namespace roar::seccomp {
@@ -11,13 +17,17 @@ namespace roar::seccomp {
 class Supervisor {
  public:
   // `proc_dir` is an open /proc; `stop_fd` an eventfd the run writes to when the tree is gone;
-  // `watcher` (may be null) reports processes that exited.
+  // `watcher` (may be null) reports processes that exited; `nest` (may be null) serves nested
+  // runs.
   Supervisor(Listener& listener, NotificationHandler& handler, EpollProcessWatcher* watcher,
-             int proc_dir, int stop_fd, const Log& log) noexcept
+             NestServer* nest, int proc_dir, ViewCapabilities caps, int stop_fd,
+             const Log& log) noexcept
       : listener_(listener),
         handler_(handler),
         watcher_(watcher),
+        nest_(nest),
         proc_dir_(proc_dir),
+        caps_(caps),
         stop_fd_(stop_fd),
         log_(log) {}
 
@@ -27,11 +37,14 @@ class Supervisor {
  private:
   void serve_one() noexcept;
   void drain_exits() noexcept;
+  void serve_nest(const std::vector<pollfd>& fds) noexcept;
 
   Listener& listener_;
   NotificationHandler& handler_;
   EpollProcessWatcher* watcher_;
+  NestServer* nest_;
   int proc_dir_;
+  ViewCapabilities caps_;
   int stop_fd_;
   const Log& log_;
 };

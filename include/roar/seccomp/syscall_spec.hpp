@@ -52,6 +52,8 @@ enum class ArgRole : std::uint8_t {
   kLength64,      // a 64-bit length; on ia32 it spans this register (low) and the next (high)
   kUnshareFlags,  // CLONE_* flags of unshare; the filter notifies only CLONE_FILES
   kArgv,          // char* const argv[] of an exec
+  kSeccompOp,     // seccomp(2) operation; the filter notifies only SECCOMP_SET_MODE_FILTER
+  kSeccompFlags,  // seccomp(2) flags; the filter notifies only SECCOMP_FILTER_FLAG_NEW_LISTENER
 };
 
 // What the call does to files, as far as attribution is concerned.
@@ -73,6 +75,7 @@ enum class Effect : std::uint8_t {
   kExitThread,    // the calling thread ends
   kExitProcess,   // every thread of the process ends and its fds are released
   kDenyIoUring,   // refused with ENOSYS: io_uring moves bytes without syscalls we can see
+  kOwnListener,   // the program asks for a seccomp listener of its own: the kernel refuses it
 };
 
 // One row of the table. Rows are keyed by name; numbers come from libseccomp per ABI. A name

@@ -1,0 +1,249 @@
+// Nested runs: the abstract unix socket protocol between an inner and an outer roar-seccomp.
+#include "roar/seccomp/nest.hpp"
+
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "roar/seccomp/proc_tracee_view.hpp"
+#include "roar/seccomp/report.hpp"
+
+namespace roar::seccomp {
+namespace {
+
+// SEQPACKET keeps requests whole; a request carries at most one descriptor.
+ssize_t send_with_fd(int socket, const void* data, std::size_t size, int fd) {
+  iovec iov{const_cast<void*>(data), size};
+  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (fd >= 0) {
+    msg.msg_control = space;
+    msg.msg_controllen = sizeof space;
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+  }
+  return sendmsg(socket, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t receive_with_fd(int socket, void* data, std::size_t size, UniqueFd& fd, int flags) {
+  iovec iov{data, size};
+  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = space;
+  msg.msg_controllen = sizeof space;
+  const ssize_t n = recvmsg(socket, &msg, flags | MSG_CMSG_CLOEXEC);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n >= 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int received = -1;
+      std::memcpy(&received, CMSG_DATA(c), sizeof received);
+      fd.reset(received);
+    }
+  }
+  return n;
+}
+
+sockaddr_un address_of(int tracer_pid, socklen_t& length) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string name = nest_socket_name(tracer_pid);
+  std::memcpy(addr.sun_path, name.data(), name.size());
+  length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
+  return addr;
+}
+
+std::optional<int> parent_of(int proc_dir, int pid) {
+  const std::optional<std::string> status =
+      read_small_file(proc_dir, (std::to_string(pid) + "/status").c_str());
+  if (!status) {
+    return std::nullopt;
+  }
+  const std::size_t at = status->find("\nPPid:");
+  if (at == std::string::npos) {
+    return std::nullopt;
+  }
+  return std::atoi(status->c_str() + at + 6);
+}
+
+}  // namespace
+
+std::string nest_socket_name(int tracer_pid) {
+  return std::string(1, '\0') + "roar-seccomp-nest-" + std::to_string(tracer_pid);
+}
+
+// ---- inner side ----------------------------------------------------------------------------
+
+Result<NestClient> NestClient::connect_to_outer(int proc_dir) {
+  for (std::optional<int> pid = getppid(); pid && *pid > 1; pid = parent_of(proc_dir, *pid)) {
+    UniqueFd sock(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!sock) {
+      return Error::from_errno("socket");
+    }
+    socklen_t length = 0;
+    const sockaddr_un addr = address_of(*pid, length);
+    if (connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), length) == 0) {
+      return NestClient(std::move(sock), *pid);
+    }
+  }
+  return Error{ENOENT, "no roar-seccomp tracer among this process's ancestors"};
+}
+
+Result<NestReply> NestClient::call(const NestRequest& request, int fd) {
+  if (send_with_fd(socket_.get(), &request, sizeof request, fd) != sizeof request) {
+    return Error::from_errno("asking the outer roar-seccomp");
+  }
+  NestReply reply{};
+  UniqueFd unused;
+  ssize_t n;
+  do {
+    n = receive_with_fd(socket_.get(), &reply, sizeof reply, unused, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof reply)) {
+    return Error{n < 0 ? errno : EPROTO, "the outer roar-seccomp did not answer"};
+  }
+  if (reply.error != 0) {
+    return Error{reply.error, "the outer roar-seccomp refused"};
+  }
+  return reply;
+}
+
+Status NestClient::register_command(const LauncherExec& command, double start_time) {
+  NestRequest request{NestOp::kRegister, 0, command.pid, 0, command.argv, command.argv_fallback,
+                      command.envp, start_time};
+  Result<NestReply> reply = call(request, -1);
+  if (!reply) {
+    return reply.error();
+  }
+  subtree_ = reply->subtree;
+  return Ok{};
+}
+
+Result<std::string> NestClient::finish(double end_time) {
+  // The outer run writes the report into a memfd, which can never block it.
+  UniqueFd memfd(memfd_create("roar-seccomp-nested-report", MFD_CLOEXEC));
+  if (!memfd) {
+    return Error::from_errno("memfd_create");
+  }
+  NestRequest request{NestOp::kFinish, subtree_, 0, 0, 0, 0, 0, end_time};
+  Result<NestReply> reply = call(request, memfd.get());
+  if (!reply) {
+    return reply.error();
+  }
+  std::string bytes(reply->size, '\0');
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = pread(memfd.get(), bytes.data() + done, bytes.size() - done,
+                            static_cast<off_t>(done));
+    if (n <= 0) {
+      return Error::from_errno("reading the nested report");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return bytes;
+}
+
+// ---- outer side ----------------------------------------------------------------------------
+
+Result<NestServer> NestServer::listen() {
+  UniqueFd sock(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!sock) {
+    return Error::from_errno("socket");
+  }
+  socklen_t length = 0;
+  const sockaddr_un addr = address_of(getpid(), length);
+  if (bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0 ||
+      ::listen(sock.get(), 16) != 0) {
+    return Error::from_errno("listening for nested runs");
+  }
+  return NestServer(std::move(sock));
+}
+
+std::vector<int> NestServer::clients() const {
+  std::vector<int> out;
+  for (const Client& c : clients_) {
+    out.push_back(c.socket.get());
+  }
+  return out;
+}
+
+void NestServer::accept_clients(const NotificationHandler& handler) {
+  for (;;) {
+    UniqueFd client(accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!client) {
+      return;
+    }
+    ucred peer{};
+    socklen_t size = sizeof peer;
+    // Only a process of the traced tree may ask: the report reveals what the tree did.
+    if (getsockopt(client.get(), SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 &&
+        handler.traces(peer.pid)) {
+      clients_.push_back(Client{std::move(client), peer.pid});
+    }
+  }
+}
+
+void NestServer::drop(int fd, NotificationHandler& handler) {
+  const auto it = std::find_if(clients_.begin(), clients_.end(),
+                               [fd](const Client& c) { return c.socket.get() == fd; });
+  if (it != clients_.end()) {
+    handler.drop_subtrees_of(it->pid);
+    clients_.erase(it);
+  }
+}
+
+void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir) {
+  const auto it = std::find_if(clients_.begin(), clients_.end(),
+                               [fd](const Client& c) { return c.socket.get() == fd; });
+  if (it == clients_.end()) {
+    return;
+  }
+  NestRequest request{};
+  UniqueFd passed;
+  const ssize_t n = receive_with_fd(fd, &request, sizeof request, passed, MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    return;
+  }
+  if (n != static_cast<ssize_t>(sizeof request)) {
+    drop(fd, handler);  // hung up, or not speaking the protocol
+    return;
+  }
+  NestReply reply{EINVAL, 0, 0};
+  if (request.op == NestOp::kRegister) {
+    const LauncherExec launched{request.pid, request.argv, request.argv_fallback, request.envp};
+    ProcTraceeView view(proc_dir, request.pid);
+    if (const auto id = handler.start_subtree(it->pid, launched, request.time, view)) {
+      reply = NestReply{0, *id, 0};
+    } else {
+      reply.error = EPERM;
+    }
+  } else if (request.op == NestOp::kFinish && passed) {
+    struct stat st {};
+    ProcTraceeView final_state(proc_dir, 0);
+    const std::optional<Report> report =
+        fstat(passed.get(), &st) == 0 && S_ISREG(st.st_mode)
+            ? handler.finish_subtree(it->pid, request.subtree, request.time, final_state)
+            : std::nullopt;
+    if (report) {
+      const std::string bytes = encode_report(*report);
+      const bool written = pwrite(passed.get(), bytes.data(), bytes.size(), 0) ==
+                           static_cast<ssize_t>(bytes.size());
+      reply = NestReply{written ? 0 : EIO, request.subtree, bytes.size()};
+    } else {
+      reply.error = ENOENT;
+    }
+  }
+  static_cast<void>(send(fd, &reply, sizeof reply, MSG_NOSIGNAL | MSG_DONTWAIT));
+}
+
+}  // namespace roar::seccomp
