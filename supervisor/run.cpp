@@ -154,6 +154,10 @@ class TracedRun {
 };
 
 bool TracedRun::prepare() {
+  // Signals first: one that arrives while the filter is being built is then handled (passed on
+  // to the command once it runs) instead of killing the tracer before it could write a report.
+  const sigset_t handled = handled_signals();
+  sigprocmask(SIG_BLOCK, &handled, &caller_mask_);
   Result<ReportDestination> destination = ReportDestination::open(options_.report);
   if (!destination) {
     log_.error("cannot write the report %s: %s; choose a writable path", options_.report.c_str(),
@@ -173,8 +177,6 @@ bool TracedRun::prepare() {
     log_.error("cannot open /proc (%s); mount procfs", std::strerror(errno));
     return false;
   }
-  const sigset_t handled = handled_signals();
-  sigprocmask(SIG_BLOCK, &handled, &caller_mask_);
   signals_.reset(signalfd(-1, &handled, SFD_CLOEXEC));
   // Orphans of the tree are re-parented to us, so every descendant is waited for and stays
   // our descendant for /proc access under Yama.
