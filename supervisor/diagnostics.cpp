@@ -1,7 +1,14 @@
 // Diagnostics for runs that cannot start and commands that cannot run.
 #include "roar/seccomp/diagnostics.hpp"
 
+#include "roar/seccomp/proc_pids.hpp"
+
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include <cerrno>
 #include <cstring>
@@ -24,6 +31,23 @@ std::string explain_filter_error(int error) {
     default:
       return std::string("installing the seccomp filter failed: ") + std::strerror(error);
   }
+}
+
+std::optional<std::string> tracing_impossible_here(int proc_dir) {
+  utsname u{};
+  int major = 0;
+  int minor = 0;
+  if (uname(&u) == 0 && std::sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+      (major < 5 || (major == 5 && minor < 5))) {
+    return std::string("Linux ") + u.release +
+           " cannot let a notified call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE needs 5.5)";
+  }
+  if (!ProcPids::detect(proc_dir).usable()) {
+    return "/proc belongs to another pid namespace than this process (a sandbox made a new one "
+           "without mounting its /proc, e.g. bwrap --unshare-pid without --proc /proc) and pids "
+           "cannot be translated on this kernel; mount a /proc for it";
+  }
+  return std::nullopt;
 }
 
 void explain_exec_error(const Log& log, const std::string& command, int error) {

@@ -54,47 +54,80 @@ ssize_t receive_with_fd(int socket, void* data, std::size_t size, UniqueFd& fd, 
   return n;
 }
 
-sockaddr_un address_of(int tracer_pid, socklen_t& length) {
+sockaddr_un address_of(const std::string& name, socklen_t& length) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  const std::string name = nest_socket_name(tracer_pid);
-  std::memcpy(addr.sun_path, name.data(), name.size());
+  std::memcpy(addr.sun_path, name.data(), std::min(name.size(), sizeof addr.sun_path));
   length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
   return addr;
 }
 
-std::optional<int> parent_of(int proc_dir, int pid) {
-  const std::optional<std::string> status =
-      read_small_file(proc_dir, (std::to_string(pid) + "/status").c_str());
-  if (!status) {
+// What the inner run needs to know of an ancestor, as /proc shows it.
+struct Ancestor {
+  unsigned long long start_ticks = 0;
+  std::vector<int> pids;  // its pid in each namespace from /proc's down to its own (NSpid)
+  int parent = 0;         // in /proc's namespace
+};
+
+std::optional<Ancestor> ancestor(int proc_dir, const std::string& pid) {
+  const std::optional<std::string> status = read_small_file(proc_dir, (pid + "/status").c_str());
+  const std::optional<std::string> stat = read_small_file(proc_dir, (pid + "/stat").c_str());
+  if (!status || !stat) {
     return std::nullopt;
   }
-  const std::size_t at = status->find("\nPPid:");
+  Ancestor a;
+  // The command name may hold spaces and parentheses: starttime is the 20th field after the
+  // last closing parenthesis.
+  std::size_t at = stat->rfind(')');
+  for (int field = 0; field < 20 && at != std::string::npos; ++field) {
+    at = stat->find(' ', at + 1);
+  }
   if (at == std::string::npos) {
     return std::nullopt;
   }
-  return std::atoi(status->c_str() + at + 6);
+  a.start_ticks = std::strtoull(stat->c_str() + at + 1, nullptr, 10);
+  const std::size_t ppid = status->find("\nPPid:");
+  a.parent = ppid == std::string::npos ? 0 : std::atoi(status->c_str() + ppid + 6);
+  const std::size_t nspid = status->find("\nNSpid:");
+  if (nspid != std::string::npos) {
+    const char* p = status->c_str() + nspid + 7;
+    char* end = nullptr;
+    for (long n = std::strtol(p, &end, 10); end != p; n = std::strtol(p, &end, 10)) {
+      a.pids.push_back(static_cast<int>(n));
+      p = end;
+    }
+  }
+  return a;
 }
 
 }  // namespace
 
-std::string nest_socket_name(int tracer_pid) {
-  return std::string(1, '\0') + "roar-seccomp-nest-" + std::to_string(tracer_pid);
+std::string nest_socket_name(unsigned long long start_ticks, int tracer_pid) {
+  return std::string(1, '\0') + "roar-seccomp-nest-" + std::to_string(start_ticks) + "-" +
+         std::to_string(tracer_pid);
 }
 
 // ---- inner side ----------------------------------------------------------------------------
 
 Result<NestClient> NestClient::connect_to_outer(int proc_dir) {
-  for (std::optional<int> pid = getppid(); pid && *pid > 1; pid = parent_of(proc_dir, *pid)) {
-    UniqueFd sock(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-    if (!sock) {
-      return Error::from_errno("socket");
+  const std::optional<Ancestor> self = ancestor(proc_dir, "self");
+  for (int pid = self ? self->parent : 0; pid > 1;) {
+    const std::optional<Ancestor> a = ancestor(proc_dir, std::to_string(pid));
+    if (!a) {
+      break;
     }
-    socklen_t length = 0;
-    const sockaddr_un addr = address_of(*pid, length);
-    if (connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), length) == 0) {
-      return NestClient(std::move(sock), *pid);
+    for (const int candidate : a->pids) {
+      UniqueFd sock(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+      if (!sock) {
+        return Error::from_errno("socket");
+      }
+      socklen_t length = 0;
+      const sockaddr_un addr = address_of(nest_socket_name(a->start_ticks, candidate), length);
+      if (connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), length) == 0) {
+        return NestClient(std::move(sock), candidate);
+      }
     }
+    pid = a->parent;
   }
   return Error{ENOENT, "no roar-seccomp tracer among this process's ancestors"};
 }
@@ -155,13 +188,17 @@ Result<std::string> NestClient::finish(double end_time) {
 
 // ---- outer side ----------------------------------------------------------------------------
 
-Result<NestServer> NestServer::listen() {
+Result<NestServer> NestServer::listen(int proc_dir) {
+  const std::optional<Ancestor> self = ancestor(proc_dir, "self");
+  if (!self) {
+    return Error{ENOENT, "reading /proc/self"};
+  }
   UniqueFd sock(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!sock) {
     return Error::from_errno("socket");
   }
   socklen_t length = 0;
-  const sockaddr_un addr = address_of(getpid(), length);
+  const sockaddr_un addr = address_of(nest_socket_name(self->start_ticks, getpid()), length);
   if (bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0 ||
       ::listen(sock.get(), 16) != 0) {
     return Error::from_errno("listening for nested runs");
@@ -202,7 +239,8 @@ void NestServer::drop(int fd, NotificationHandler& handler) {
   }
 }
 
-void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir) {
+void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir,
+                       const ProcPids* pids) {
   const auto it = std::find_if(clients_.begin(), clients_.end(),
                                [fd](const Client& c) { return c.socket.get() == fd; });
   if (it == clients_.end()) {
@@ -221,7 +259,7 @@ void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir) {
   NestReply reply{EINVAL, 0, 0};
   if (request.op == NestOp::kRegister) {
     const LauncherExec launched{request.pid, request.argv, request.argv_fallback, request.envp};
-    ProcTraceeView view(proc_dir, request.pid);
+    ProcTraceeView view(proc_dir, request.pid, {}, pids);
     if (const auto id = handler.start_subtree(it->pid, launched, request.time, view)) {
       reply = NestReply{0, *id, 0};
     } else {
@@ -229,7 +267,7 @@ void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir) {
     }
   } else if (request.op == NestOp::kFinish && passed) {
     struct stat st {};
-    ProcTraceeView final_state(proc_dir, 0);
+    ProcTraceeView final_state(proc_dir, 0, {}, pids);
     const std::optional<Report> report =
         fstat(passed.get(), &st) == 0 && S_ISREG(st.st_mode)
             ? handler.finish_subtree(it->pid, request.subtree, request.time, final_state)

@@ -13,6 +13,13 @@
 #include "roar/seccomp/syscall_args.hpp"
 
 namespace roar::seccomp {
+namespace {
+
+constexpr const char* kOwnListenerWarning =
+    "a traced program asked for a seccomp listener of its own; the kernel allows one per "
+    "process and this tracer holds it, so the program got EBUSY";
+
+}  // namespace
 bool Prepared::quiet() const noexcept {
   if (spec == nullptr) {
     return true;
@@ -23,7 +30,7 @@ bool Prepared::quiet() const noexcept {
     case Effect::kTransfer:
     case Effect::kMap:
     case Effect::kResizeFd:
-      return pid_from_cache && sightings.empty() && !settled_pending && fd_links.empty() &&
+      return pid_from_cache && !denied && sightings.empty() && !settled_pending && fd_links.empty() &&
              attribution.events.empty() && !attribution.pending && !attribution.memory_unreadable;
     default:
       return false;
@@ -185,6 +192,7 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   } else {
     p.attribution = attribute(*p.spec, p.args, *abi, view, context);
   }
+  p.denied = view.denied();
   return p;
 }
 
@@ -223,6 +231,16 @@ void NotificationHandler::warn(const std::string& message, std::optional<int> pi
       if (const auto it = subtrees_.find(id); it != subtrees_.end()) {
         it->second.warnings.add(message);
       }
+    }
+  }
+}
+
+void NotificationHandler::mark_incomplete(std::optional<int> pid) {
+  log_.incomplete = true;
+  const ProcessRecord* record = pid ? log_.processes.live(*pid) : nullptr;
+  for (const std::uint32_t id : record != nullptr ? record->subtrees : std::vector<std::uint32_t>{}) {
+    if (const auto it = subtrees_.find(id); it != subtrees_.end()) {
+      it->second.incomplete = true;
     }
   }
 }
@@ -317,10 +335,9 @@ void NotificationHandler::commit_effect(const Prepared& p) {
       }
       break;
     case Effect::kOwnListener:
-      warn("a traced program asked for a seccomp listener of its own (a nested roar-seccomp "
-           "does, then reports through this run); the kernel allows one per process and this "
-           "tracer holds it, so the program got EBUSY",
-           p.pid);
+      if (p.pid) {
+        listener_askers_.push_back(*p.pid);
+      }
       break;
     case Effect::kDenyIoUring:
       if (p.error != 0) {
@@ -329,7 +346,7 @@ void NotificationHandler::commit_effect(const Prepared& p) {
              "calls the tracer sees",
              p.pid);
       } else {
-        log_.io_uring_allowed = true;
+        mark_incomplete(p.pid);
         fd_cache_.disable();  // io_uring can close descriptors without a system call
         warn("io_uring was allowed (--allow-io-uring): file I/O through io_uring is not in this "
              "report, which is incomplete",
@@ -364,6 +381,13 @@ void NotificationHandler::commit(Prepared&& p) {
   }
   if (p.attribution.pending) {
     pending_.insert_or_assign(p.tid, Pending{std::move(*p.attribution.pending), p.pid, p.tid});
+  }
+  if (p.denied) {
+    mark_incomplete(p.pid);
+    warn("the descriptors of a traced process could not be inspected through /proc (it is not "
+         "dumpable, or ptrace access to it is denied): reads and writes it made through them "
+         "are missing from this report",
+         p.pid);
   }
   if (p.attribution.memory_unreadable) {
     warn("could not read a traced process's memory (ptrace access denied?): path arguments of "
@@ -421,6 +445,7 @@ std::optional<std::uint32_t> NotificationHandler::start_subtree(int tracer,
   const std::uint32_t id = next_subtree_++;
   log_.processes.start_subtree(id, tracer, launched.pid, argv.value_or(""), environ.value_or(""));
   launches_.push_back(Launch{launched, false});
+  std::erase(listener_askers_, launched.pid);  // it asked as a nested roar-seccomp
   Subtree subtree;
   subtree.tracer = tracer;
   subtree.root = launched.pid;
@@ -459,8 +484,15 @@ std::optional<Report> NotificationHandler::finish_subtree(int tracer, std::uint3
       processes.push_back(std::move(r));
     }
   }
+  for (const int asker : listener_askers_) {
+    const ProcessRecord* r = log_.processes.latest(asker);
+    if (r != nullptr && std::find(r->subtrees.begin(), r->subtrees.end(), id) != r->subtrees.end()) {
+      subtree.warnings.add(kOwnListenerWarning);
+    }
+  }
   Report report = build_report(subtree.files, processes, subtree.root, subtree.warnings,
                                subtree.start_time, end_time);
+  report.complete = !subtree.incomplete;
   log_.processes.end_subtree(id);
   std::erase_if(launches_, [&subtree](const Launch& l) { return l.exec.pid == subtree.root; });
   subtrees_.erase(it);
@@ -479,6 +511,10 @@ void NotificationHandler::drop_subtrees_of(int tracer) {
 }
 
 void NotificationHandler::settle_remaining(TraceeView& view) {
+  for (std::size_t i = 0; i < listener_askers_.size(); ++i) {
+    log_.warnings.add(kOwnListenerWarning);
+  }
+  listener_askers_.clear();
   for (auto& [tid, pending] : pending_) {
     orphaned_.push_back(std::move(pending));
   }

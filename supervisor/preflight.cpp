@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "roar/seccomp/diagnostics.hpp"
 #include "roar/seccomp/filter_builder.hpp"
 #include "roar/seccomp/json.hpp"
 #include "roar/seccomp/report.hpp"
@@ -25,9 +26,16 @@ namespace {
 PreflightCheck check_kernel() {
   std::uint32_t action = SECCOMP_RET_USER_NOTIF;
   if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0) {
+    const int error = errno;
     return {"kernel", false,
-            std::string("seccomp user notification unavailable: ") + std::strerror(errno) +
-                " (needs Linux 5.5 or later, not gVisor)"};
+            error == EOPNOTSUPP ? explain_filter_error(EINVAL) : explain_filter_error(error)};
+  }
+  const UniqueFd proc(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!proc) {
+    return {"kernel", false, "/proc is not mounted"};
+  }
+  if (const std::optional<std::string> impossible = tracing_impossible_here(proc.get())) {
+    return {"kernel", false, *impossible};
   }
   return {"kernel", true, "seccomp user notification is available"};
 }

@@ -122,15 +122,15 @@ std::optional<std::string> read_link(int dir, const char* relative) {
 }
 
 std::optional<std::string> ProcTraceeView::fd_link(int fd) {
-  return read_link(proc_dir_, ProcPath(tid_, "fd", fd).c_str());
+  return note(read_link(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str()));
 }
 
 std::optional<FdAccess> ProcTraceeView::fd_access(int fd) {
   // The kernel gives each /proc/<tid>/fd link owner-read/write bits that mirror the file
   // description's FMODE_READ/FMODE_WRITE; an O_PATH descriptor has neither.
   struct stat st {};
-  if (fstatat(proc_dir_, ProcPath(tid_, "fd", fd).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    return std::nullopt;
+  if (fstatat(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return note(std::optional<FdAccess>());
   }
   return FdAccess{(st.st_mode & S_IRUSR) != 0, (st.st_mode & S_IWUSR) != 0};
 }
@@ -148,11 +148,11 @@ std::optional<FileStat> stat_at(int dir, const char* name, int flags) {
 }
 
 std::optional<FileStat> ProcTraceeView::fd_stat(int fd) {
-  return stat_at(proc_dir_, ProcPath(tid_, "fd", fd).c_str(), 0);
+  return stat_at(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(), 0);
 }
 
 std::optional<std::uint64_t> ProcTraceeView::fd_position(int fd) {
-  const std::optional<std::string> info = read_small_file(proc_dir_, ProcPath(tid_, "fdinfo", fd).c_str());
+  const std::optional<std::string> info = read_small_file(proc_dir_, ProcPath(proc_tid_, "fdinfo", fd).c_str());
   if (!info) {
     return std::nullopt;
   }
@@ -162,7 +162,7 @@ std::optional<std::uint64_t> ProcTraceeView::fd_position(int fd) {
 std::optional<std::uint64_t> ProcTraceeView::pipe_bytes(int fd) {
   // Opening a pipe through its magic link adds a reader to the same pipe. O_NONBLOCK never
   // waits, and the caller already holds the read side, so no writer can be waiting on us.
-  UniqueFd pipe(openat(proc_dir_, ProcPath(tid_, "fd", fd).c_str(),
+  UniqueFd pipe(openat(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(),
                        O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (!pipe) {
     return std::nullopt;
@@ -175,7 +175,12 @@ std::optional<std::uint64_t> ProcTraceeView::pipe_bytes(int fd) {
 }
 
 std::vector<int> ProcTraceeView::open_fds() {
-  return list_numeric_entries(proc_dir_, ProcPath(tid_, "fd").c_str());
+  errno = 0;
+  std::vector<int> fds = list_numeric_entries(proc_dir_, ProcPath(proc_tid_, "fd").c_str());
+  if (fds.empty() && (errno == EACCES || errno == EPERM)) {
+    denied_ = true;
+  }
+  return fds;
 }
 
 bool ProcTraceeView::read_memory(std::uint64_t addr, void* out, std::size_t len) {
@@ -192,7 +197,7 @@ bool ProcTraceeView::read_memory(std::uint64_t addr, void* out, std::size_t len)
     return true;
   }
   // Some sandboxes deny process_vm_readv but not /proc/<tid>/mem; both need ptrace access.
-  UniqueFd mem(openat(proc_dir_, ProcPath(tid_, "mem").c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd mem(openat(proc_dir_, ProcPath(proc_tid_, "mem").c_str(), O_RDONLY | O_CLOEXEC));
   if (!mem) {
     return false;
   }
@@ -234,7 +239,7 @@ std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view 
   std::string p(path);
   for (const char* self : {"/proc/self/", "/proc/thread-self/"}) {
     if (p.starts_with(self)) {
-      p = "/proc/" + std::to_string(tid_) + "/" + p.substr(std::strlen(self));
+      p = "/proc/" + std::to_string(proc_tid_) + "/" + p.substr(std::strlen(self));
     }
   }
   while (p.size() > 1 && p.back() == '/') {
@@ -251,9 +256,9 @@ std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view 
   if (!parent.empty() && parent.front() == '/') {
     base.reset(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   } else if (dirfd == -100) {  // AT_FDCWD
-    base.reset(openat(proc_dir_, ProcPath(tid_, "cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    base.reset(openat(proc_dir_, ProcPath(proc_tid_, "cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   } else {
-    base.reset(openat(proc_dir_, ProcPath(tid_, "fd", dirfd).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    base.reset(openat(proc_dir_, ProcPath(proc_tid_, "fd", dirfd).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   }
   if (!base) {
     return std::nullopt;
@@ -291,24 +296,35 @@ std::optional<FileStat> ProcTraceeView::lstat(const std::string& path) {
 }
 
 std::optional<ThreadStatus> ProcTraceeView::status() {
-  const std::optional<std::string> text = read_small_file(proc_dir_, ProcPath(tid_, "status").c_str());
+  const std::optional<std::string> text = read_small_file(proc_dir_, ProcPath(proc_tid_, "status").c_str());
   if (!text) {
     return std::nullopt;
   }
-  const auto tgid = field_after(*text, "\nTgid:");
-  const auto ppid = field_after(*text, "\nPPid:");
+  auto tgid = field_after(*text, "\nTgid:");
+  auto ppid = field_after(*text, "\nPPid:");
   if (!tgid || !ppid) {
     return std::nullopt;
   }
-  return ThreadStatus{static_cast<int>(*tgid), static_cast<int>(*ppid)};
+  if (pids_ != nullptr && !pids_->identity()) {
+    const auto ours = [this](std::uint64_t proc) -> std::optional<std::uint64_t> {
+      const std::optional<int> pid = pids_->from_proc(static_cast<int>(proc));
+      return pid ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(*pid)) : std::nullopt;
+    };
+    tgid = ours(*tgid);
+    ppid = *ppid == 0 ? ppid : ours(*ppid);
+    if (!tgid) {
+      return std::nullopt;
+    }
+  }
+  return ThreadStatus{static_cast<int>(*tgid), ppid ? static_cast<int>(*ppid) : 0};
 }
 
 std::optional<std::string> ProcTraceeView::cmdline(int pid) {
-  return read_small_file(proc_dir_, ProcPath(pid, "cmdline").c_str());
+  return read_small_file(proc_dir_, ProcPath(proc_pid(pid), "cmdline").c_str());
 }
 
 std::optional<std::string> ProcTraceeView::environ(int pid) {
-  return read_small_file(proc_dir_, ProcPath(pid, "environ").c_str());
+  return read_small_file(proc_dir_, ProcPath(proc_pid(pid), "environ").c_str());
 }
 
 UniqueFd ProcTraceeView::open_pidfd(int pid) {
@@ -333,8 +349,9 @@ std::optional<bool> ProcTraceeView::same_fd_table(int a, int b) {
 
 std::vector<int> ProcTraceeView::children(int pid) {
   std::vector<int> out;
-  for (int tid : list_numeric_entries(proc_dir_, ProcPath(pid, "task").c_str())) {
-    const std::string path = std::to_string(pid) + "/task/" + std::to_string(tid) + "/children";
+  const int proc = proc_pid(pid);
+  for (int tid : list_numeric_entries(proc_dir_, ProcPath(proc, "task").c_str())) {
+    const std::string path = std::to_string(proc) + "/task/" + std::to_string(tid) + "/children";
     const std::optional<std::string> text = read_small_file(proc_dir_, path.c_str());
     if (!text) {
       continue;
@@ -345,7 +362,9 @@ std::vector<int> ProcTraceeView::children(int pid) {
       int child = 0;
       const auto [next, ec] = std::from_chars(p, end, child);
       if (ec == std::errc()) {
-        out.push_back(child);
+        if (const std::optional<int> ours = pids_ != nullptr ? pids_->from_proc(child) : child) {
+          out.push_back(*ours);
+        }
         p = next;
       } else {
         ++p;

@@ -35,7 +35,7 @@ void ProcessTree::reap() {
 
 std::vector<pid_t> ProcessTree::descendants() const {
   std::vector<pid_t> out;
-  ProcTraceeView view(proc_dir_, 0);
+  ProcTraceeView view(proc_dir_, 0, {}, pids_);
   std::vector<pid_t> frontier = view.children(getpid());
   while (!frontier.empty()) {
     const pid_t pid = frontier.back();

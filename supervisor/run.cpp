@@ -9,7 +9,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,19 +55,6 @@ sigset_t handled_signals() {
     sigaddset(&set, sig);
   }
   return set;
-}
-
-// Linux 5.0-5.4 notify but cannot let a call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE, 5.5).
-std::optional<std::string> kernel_too_old() {
-  utsname u{};
-  int major = 0;
-  int minor = 0;
-  if (uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
-      major > 5 || (major == 5 && minor >= 5)) {
-    return std::nullopt;
-  }
-  return std::string("Linux ") + u.release +
-         " cannot let a notified call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE needs 5.5)";
 }
 
 // Test-only switches (ROAR_SECCOMP_TEST_FAULTS=memory,pidfd,kcmp) that take away what the
@@ -129,6 +115,7 @@ class TracedRun {
   std::vector<ResolvedSyscall> resolved_;
   std::optional<BpfProgram> filter_;
   UniqueFd proc_dir_;
+  std::optional<ProcPids> pids_;
   UniqueFd signals_;
   sigset_t caller_mask_{};
   LaunchedChild child_;
@@ -177,6 +164,10 @@ bool TracedRun::prepare() {
     log_.error("cannot open /proc (%s); mount procfs", std::strerror(errno));
     return false;
   }
+  pids_.emplace(ProcPids::detect(proc_dir_.get()));
+  if (!pids_->identity()) {
+    log_.info("/proc shows another pid namespace: translating pids");
+  }
   signals_.reset(signalfd(-1, &handled, SFD_CLOEXEC));
   // Orphans of the tree are re-parented to us, so every descendant is waited for and stays
   // our descendant for /proc access under Yama.
@@ -207,7 +198,7 @@ bool TracedRun::start_own(UniqueFd listener_fd) {
   if (Result<EpollProcessWatcher> watcher = EpollProcessWatcher::create()) {
     watcher_.emplace(std::move(watcher.value()));
   }
-  if (Result<NestServer> nest = NestServer::listen()) {
+  if (Result<NestServer> nest = NestServer::listen(proc_dir_.get())) {
     nest_server_.emplace(std::move(nest.value()));
   } else {
     log_.info("nested runs cannot reach this one: %s", nest.error().message().c_str());
@@ -218,7 +209,8 @@ bool TracedRun::start_own(UniqueFd listener_fd) {
   stop_.reset(eventfd(0, EFD_CLOEXEC));
   supervisor_ = std::make_unique<Supervisor>(*listener_, *handler_, watcher,
                                              nest_server_ ? &*nest_server_ : nullptr,
-                                             proc_dir_.get(), caps_, stop_.get(), log_);
+                                             proc_dir_.get(), &*pids_, caps_, stop_.get(),
+                                             log_);
   supervising_ = std::thread([this] { supervisor_->run(); });
   return true;
 }
@@ -256,8 +248,8 @@ bool TracedRun::delegate_or_run_untraced(const std::string& cause, int error) {
 }
 
 bool TracedRun::start_tracing() {
-  const std::optional<std::string> too_old = kernel_too_old();
-  LaunchRequest request{options_.command, too_old ? nullptr : &*filter_, caller_mask_,
+  const std::optional<std::string> impossible = tracing_impossible_here(proc_dir_.get());
+  LaunchRequest request{options_.command, impossible ? nullptr : &*filter_, caller_mask_,
                         !has_cap_sys_admin()};
   Result<LaunchedChild> child = launch(request);
   if (!child) {
@@ -265,7 +257,7 @@ bool TracedRun::start_tracing() {
     return false;
   }
   child_ = std::move(child.value());
-  tree_.emplace(proc_dir_.get(), child_.pid);
+  tree_.emplace(proc_dir_.get(), child_.pid, &*pids_);
   Result<std::optional<ChildReport>> first = read_child_report(child_.control.get());
   if (!first || !first->has_value()) {
     log_.error("cannot trace: the command's process ended before tracing started");
@@ -281,7 +273,7 @@ bool TracedRun::start_tracing() {
     give_up_on_child();
     return false;
   }
-  return delegate_or_run_untraced(too_old ? *too_old : explain_filter_error(report.error),
+  return delegate_or_run_untraced(impossible ? *impossible : explain_filter_error(report.error),
                                   report.error);
 }
 
@@ -320,10 +312,10 @@ Report TracedRun::own_report() {
   const std::uint64_t one = 1;
   static_cast<void>(::write(stop_.get(), &one, sizeof one));
   supervising_.join();
-  ProcTraceeView final_state(proc_dir_.get(), 0, caps_);
+  ProcTraceeView final_state(proc_dir_.get(), 0, caps_, &*pids_);
   handler_->settle_remaining(final_state);
   Report report = build_report(trace_, start_time_, unix_now());
-  report.complete = !trace_.io_uring_allowed;
+  report.complete = !trace_.incomplete;
   log_.debug("%llu notifications", static_cast<unsigned long long>(trace_.notifications));
   return report;
 }

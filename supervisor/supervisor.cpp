@@ -20,7 +20,7 @@ void Supervisor::serve_one() noexcept {
   Prepared prepared;
   bool prepared_ok = true;
   try {
-    ProcTraceeView view(proc_dir_, n->tid, caps_);
+    ProcTraceeView view(proc_dir_, n->tid, caps_, pids_);
     prepared = handler_.prepare(*n, view);
   } catch (const std::exception& e) {
     // Nothing may keep a traced thread waiting: answer even if attribution failed.
@@ -65,7 +65,7 @@ void Supervisor::serve_nest(const std::vector<pollfd>& fds) noexcept {
     }
     for (std::size_t i = 4; i < fds.size(); ++i) {
       if (fds[i].revents != 0) {
-        nest_->serve(fds[i].fd, handler_, proc_dir_);
+        nest_->serve(fds[i].fd, handler_, proc_dir_, pids_);
       }
     }
   } catch (const std::exception& e) {

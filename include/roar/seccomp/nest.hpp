@@ -14,12 +14,14 @@
 
 #include "roar/seccomp/error.hpp"
 #include "roar/seccomp/notification_handler.hpp"
+#include "roar/seccomp/proc_pids.hpp"
 #include "roar/seccomp/unique_fd.hpp"
 
 namespace roar::seccomp {
 
-// sockaddr_un path (with the leading NUL of the abstract namespace) of `tracer_pid`'s socket.
-std::string nest_socket_name(int tracer_pid);
+// sockaddr_un path (with the leading NUL of the abstract namespace) of the socket of the tracer
+// started at `start_ticks` (field 22 of /proc/PID/stat) with pid `tracer_pid` in its namespace.
+std::string nest_socket_name(unsigned long long start_ticks, int tracer_pid);
 
 enum class NestOp : std::uint32_t { kRegister = 1, kFinish = 2 };
 
@@ -64,15 +66,15 @@ class NestClient {
 // The outer run's side, served by the supervisor thread, which owns the handler.
 class NestServer {
  public:
-  // Listens on nest_socket_name(getpid()).
-  static Result<NestServer> listen();
+  // Listens on nest_socket_name(<own start time>, getpid()).
+  static Result<NestServer> listen(int proc_dir);
 
   [[nodiscard]] int fd() const noexcept { return listen_.get(); }
   [[nodiscard]] std::vector<int> clients() const;
   // Accepts waiting connections; they must come from processes of the traced tree.
   void accept_clients(const NotificationHandler& handler);
   // Answers one request of client `fd`; a client that hung up is dropped with its subtrees.
-  void serve(int fd, NotificationHandler& handler, int proc_dir);
+  void serve(int fd, NotificationHandler& handler, int proc_dir, const ProcPids* pids);
 
  private:
   struct Client {

@@ -29,7 +29,7 @@ struct TraceLog {
   Warnings warnings;
   std::uint64_t notifications = 0;
   bool io_uring_refused = false;
-  bool io_uring_allowed = false;  // and used: the report is incomplete
+  bool incomplete = false;  // some file I/O was certainly not observed
 };
 
 // The launcher's own execve of the command: its argv and envp pointers in the child's memory.
@@ -51,6 +51,7 @@ struct Prepared {
   std::optional<int> pid;  // the caller's process
   bool pid_from_cache = false;
   bool orphan_without_parent = false;  // first seen after its parent died
+  bool denied = false;  // /proc refused to show the caller: what it did is unknown
   Attribution attribution;
   std::vector<ProcessSighting> sightings;
   UniqueFd pidfd;      // for a process seen for the first time
@@ -101,7 +102,8 @@ class NotificationHandler {
   [[nodiscard]] bool traces(int pid) const { return log_.processes.live(pid) != nullptr; }
 
   // Settles the checks of threads that never trapped again (killed, or the run was cut short)
-  // against the final state of the file system; `view` needs no live thread.
+  // against the final state of the file system, and adds the warnings known only at the end;
+  // `view` needs no live thread.
   void settle_remaining(TraceeView& view);
 
  private:
@@ -124,6 +126,7 @@ class NotificationHandler {
   // Records an access in the run's log and in the logs of the subtrees the process is in.
   void record_access(const FileEvent& e, int tid, std::optional<int> pid);
   void warn(const std::string& message, std::optional<int> pid);
+  void mark_incomplete(std::optional<int> pid);
 
   struct Launch {
     LauncherExec exec;
@@ -135,6 +138,7 @@ class NotificationHandler {
     double start_time = 0;
     AccessLog files;
     Warnings warnings;
+    bool incomplete = false;
   };
 
   const SyscallIndex& index_;
@@ -147,6 +151,8 @@ class NotificationHandler {
   FdPathCache fd_cache_;
   std::unordered_map<int, Pending> pending_;  // tid -> check to settle at its next call
   std::vector<Pending> orphaned_;             // checks of threads that died, for the end
+  // Processes refused a listener of their own; a nested roar-seccomp is no news.
+  std::vector<int> listener_askers_;
 };
 
 }  // namespace roar::seccomp

@@ -1,6 +1,9 @@
 // ProcTraceeView: TraceeView over /proc and process_vm_readv, for one notifying thread.
 #pragma once
 
+#include <cerrno>
+
+#include "roar/seccomp/proc_pids.hpp"
 #include "roar/seccomp/tracee_view.hpp"
 
 namespace roar::seccomp {
@@ -19,8 +22,14 @@ struct ViewCapabilities {
 class ProcTraceeView final : public TraceeView {
  public:
   // `proc_dir` is an open descriptor of /proc; `tid` the notifying thread.
-  ProcTraceeView(int proc_dir, int tid, ViewCapabilities caps = {}) noexcept
-      : proc_dir_(proc_dir), tid_(tid), caps_(caps) {}
+  // `pids` (may be null: /proc is the tracer's namespace) translates pids for /proc.
+  ProcTraceeView(int proc_dir, int tid, ViewCapabilities caps = {},
+                 const ProcPids* pids = nullptr) noexcept
+      : proc_dir_(proc_dir),
+        tid_(tid),
+        proc_tid_(pids == nullptr || pids->identity() ? tid : pids->to_proc(tid).value_or(0)),
+        caps_(caps),
+        pids_(pids) {}
 
   std::optional<std::string> fd_link(int fd) override;
   std::optional<FdAccess> fd_access(int fd) override;
@@ -38,14 +47,31 @@ class ProcTraceeView final : public TraceeView {
   std::vector<int> children(int pid) override;
   UniqueFd open_pidfd(int pid) override;
   std::optional<bool> same_fd_table(int a, int b) override;
+  [[nodiscard]] bool denied() const override { return denied_; }
 
  private:
   // The canonical path of one of the supervisor's own descriptors.
   std::optional<std::string> own_fd_path(int fd);
 
+  // Notes a failed /proc read that was a refusal; passes `result` through.
+  template <typename T>
+  T note(T result) {
+    if (!result && (errno == EACCES || errno == EPERM)) {
+      denied_ = true;
+    }
+    return result;
+  }
+
+  [[nodiscard]] int proc_pid(int pid) const {
+    return pids_ == nullptr || pids_->identity() ? pid : pids_->to_proc(pid).value_or(0);
+  }
+
   int proc_dir_;
-  int tid_;
+  int tid_;       // in the tracer's pid namespace: notifications, process_vm_readv, pidfds
+  int proc_tid_;  // the same thread as /proc names it
   ViewCapabilities caps_;
+  const ProcPids* pids_;
+  bool denied_ = false;
 };
 
 // Reads a whole small file below `dir` (a /proc text file); nullopt if it cannot be opened.

@@ -7,11 +7,14 @@
 #include <optional>
 #include <vector>
 
+#include "roar/seccomp/proc_pids.hpp"
+
 namespace roar::seccomp {
 
 class ProcessTree {
  public:
-  ProcessTree(int proc_dir, pid_t root) noexcept : proc_dir_(proc_dir), root_(root) {}
+  ProcessTree(int proc_dir, pid_t root, const ProcPids* pids = nullptr) noexcept
+      : proc_dir_(proc_dir), pids_(pids), root_(root) {}
 
   // Reaps every child that has exited: the root, and orphans re-parented to the tracer.
   void reap();
@@ -29,6 +32,7 @@ class ProcessTree {
 
  private:
   int proc_dir_;
+  const ProcPids* pids_;
   pid_t root_;
   std::optional<int> root_status_;
   bool empty_ = false;

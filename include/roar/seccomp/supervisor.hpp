@@ -20,13 +20,14 @@ class Supervisor {
   // `watcher` (may be null) reports processes that exited; `nest` (may be null) serves nested
   // runs.
   Supervisor(Listener& listener, NotificationHandler& handler, EpollProcessWatcher* watcher,
-             NestServer* nest, int proc_dir, ViewCapabilities caps, int stop_fd,
-             const Log& log) noexcept
+             NestServer* nest, int proc_dir, const ProcPids* pids, ViewCapabilities caps,
+             int stop_fd, const Log& log) noexcept
       : listener_(listener),
         handler_(handler),
         watcher_(watcher),
         nest_(nest),
         proc_dir_(proc_dir),
+        pids_(pids),
         caps_(caps),
         stop_fd_(stop_fd),
         log_(log) {}
@@ -44,6 +45,7 @@ class Supervisor {
   EpollProcessWatcher* watcher_;
   NestServer* nest_;
   int proc_dir_;
+  const ProcPids* pids_;
   ViewCapabilities caps_;
   int stop_fd_;
   const Log& log_;

@@ -77,6 +77,9 @@ class TraceeView {
   virtual UniqueFd open_pidfd(int pid) = 0;
   // Whether two tasks use the same descriptor table (kcmp KCMP_FILES); nullopt if unknown.
   virtual std::optional<bool> same_fd_table(int a, int b) = 0;
+  // True once a read failed because access was denied (a process that is not dumpable, or
+  // ptrace restrictions), as opposed to a descriptor that is not open or a thread that is gone.
+  [[nodiscard]] virtual bool denied() const { return false; }
 };
 
 }  // namespace roar::seccomp
