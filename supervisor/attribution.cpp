@@ -1,412 +1,251 @@
-// The attribution rules, one function per Effect. A call is seen before it runs, so each rule
-// decides from the arguments and the kernel state whether the call will move bytes (see the
-// comments on the rows of filters/syscall_table.cpp).
+// The attribution rules of calls that move bytes, one method per Effect. A call is seen before it
+// runs, so each rule decides from the arguments and the kernel state whether the call will move
+// bytes (see the comments on the rows of filters/syscall_table.cpp).
 #include "roar/seccomp/attribution.hpp"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include <fcntl.h>
-
-#include <algorithm>
 #include <charconv>
-#include <cstdio>  // RENAME_EXCHANGE, RENAME_NOREPLACE
 #include <cstring>
 
+#include "attribution_rule.hpp"
 #include "roar/seccomp/fd_target.hpp"
 
 namespace roar::seccomp {
-namespace {
+namespace detail {
 
-constexpr std::uint64_t kIovMax = 1024;  // UIO_MAXIOV: readv(2) fails with EINVAL beyond it
-
-// Whether the source of a read or transfer has bytes for the call to move.
-enum class Bytes { kNone, kSome, kUnknown };
-
-struct Rule {
-  const SyscallArgs& args;
-  const AbiInfo& abi;
-  TraceeView& view;
-  const AccessLog& known;
-  int tid;
-  std::optional<int> pid;
-  const FileFacts* facts;
-  Attribution& out;
-
-  std::optional<std::string> path_of(int fd) { return file_path_of(view, fd, facts); }
-
-  void add(const std::string& path, Access access) { out.events.push_back({path, access}); }
-
-  // Sum of the iovec lengths, or nullopt if the array cannot be read.
-  std::optional<std::uint64_t> iovec_bytes() {
-    const std::uint64_t n = *args.iov_count;
-    if (n > kIovMax) {
-      return 0;  // EINVAL
+// Sum of the iovec lengths, or nullopt if the array cannot be read.
+std::optional<std::uint64_t> Rule::iovec_bytes() {
+  const std::uint64_t n = *args.iov_count;
+  if (n > kIovMax) {
+    return 0;  // EINVAL
+  }
+  const std::size_t width = abi.pointer_size;
+  unsigned char buf[kIovMax * 2 * sizeof(std::uint64_t)];
+  if (!view.read_memory(args.iovec, buf, n * 2 * width)) {
+    return std::nullopt;
+  }
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t len = 0;
+    if (width == 4) {
+      std::uint32_t len32 = 0;
+      std::memcpy(&len32, buf + (2 * i + 1) * width, width);
+      len = len32;
+    } else {
+      std::memcpy(&len, buf + (2 * i + 1) * width, width);
     }
-    const std::size_t width = abi.pointer_size;
-    unsigned char buf[kIovMax * 2 * sizeof(std::uint64_t)];
-    if (!view.read_memory(args.iovec, buf, n * 2 * width)) {
+    total += len;
+  }
+  return total;
+}
+
+// False only when the call certainly moves zero bytes.
+bool Rule::requests_bytes() {
+  if (args.count) {
+    return *args.count > 0;
+  }
+  if (!args.iov_count || *args.iov_count == 0) {
+    return false;
+  }
+  const std::optional<std::uint64_t> total = iovec_bytes();
+  if (!total) {
+    out.memory_unreadable = true;  // the filter guarantees at least one entry: assume bytes
+    return true;
+  }
+  return *total > 0;
+}
+
+// The offset the call reads `fd` at: explicit, through a pointer, or the fd's position.
+std::optional<std::uint64_t> Rule::offset_of(int fd, std::optional<std::int64_t> explicit_offset,
+                                             std::uint64_t ptr, unsigned ptr_size) {
+  if (explicit_offset) {
+    if (*explicit_offset < 0) {
       return std::nullopt;
     }
-    std::uint64_t total = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint64_t len = 0;
-      if (width == 4) {
-        std::uint32_t len32 = 0;
-        std::memcpy(&len32, buf + (2 * i + 1) * width, width);
-        len = len32;
-      } else {
-        std::memcpy(&len, buf + (2 * i + 1) * width, width);
-      }
-      total += len;
-    }
-    return total;
+    return static_cast<std::uint64_t>(*explicit_offset);
   }
-
-  // False only when the call certainly moves zero bytes.
-  bool requests_bytes() {
-    if (args.count) {
-      return *args.count > 0;
-    }
-    if (!args.iov_count || *args.iov_count == 0) {
-      return false;
-    }
-    const std::optional<std::uint64_t> total = iovec_bytes();
-    if (!total) {
-      out.memory_unreadable = true;  // the filter guarantees at least one entry: assume bytes
-      return true;
-    }
-    return *total > 0;
-  }
-
-  // The offset the call reads `fd` at: explicit, through a pointer, or the fd's position.
-  std::optional<std::uint64_t> offset_of(int fd, std::optional<std::int64_t> explicit_offset,
-                                         std::uint64_t ptr, unsigned ptr_size) {
-    if (explicit_offset) {
-      if (*explicit_offset < 0) {
-        return std::nullopt;
-      }
-      return static_cast<std::uint64_t>(*explicit_offset);
-    }
-    if (ptr != 0) {
-      std::int64_t value = 0;
-      if (ptr_size == 4) {
-        std::int32_t value32 = 0;
-        if (!view.read_memory(ptr, &value32, sizeof value32)) {
-          out.memory_unreadable = true;
-          return std::nullopt;
-        }
-        value = value32;
-      } else if (!view.read_memory(ptr, &value, sizeof value)) {
+  if (ptr != 0) {
+    std::int64_t value = 0;
+    if (ptr_size == 4) {
+      std::int32_t value32 = 0;
+      if (!view.read_memory(ptr, &value32, sizeof value32)) {
         out.memory_unreadable = true;
         return std::nullopt;
       }
-      return value < 0 ? std::nullopt : std::optional<std::uint64_t>(value);
-    }
-    return view.fd_position(fd);
-  }
-
-  // Does the readable descriptor `fd` have bytes at the offset the call will use?
-  Bytes source_bytes(int fd, std::optional<std::int64_t> explicit_offset, std::uint64_t ptr,
-                     unsigned ptr_size) {
-    const std::optional<FileStat> st = view.fd_stat(fd);
-    if (!st) {
-      return Bytes::kUnknown;
-    }
-    switch (st->type) {
-      case S_IFDIR:
-        return Bytes::kNone;  // EISDIR
-      case S_IFREG: {
-        const auto offset = offset_of(fd, explicit_offset, ptr, ptr_size);
-        if (!offset) {
-          return out.memory_unreadable ? Bytes::kUnknown : Bytes::kNone;
-        }
-        return *offset < st->size ? Bytes::kSome : Bytes::kNone;
-      }
-      case S_IFIFO: {
-        const std::optional<std::uint64_t> waiting = view.pipe_bytes(fd);
-        return waiting && *waiting > 0 ? Bytes::kSome : Bytes::kUnknown;
-      }
-      default:
-        return Bytes::kSome;  // devices and sockets: the call itself decides
-    }
-  }
-
-  bool readable(int fd) {
-    const std::optional<FdAccess> a = view.fd_access(fd);
-    return a && a->readable;
-  }
-  bool writable(int fd) {
-    const std::optional<FdAccess> a = view.fd_access(fd);
-    return a && a->writable;
-  }
-
-  void read() {
-    const std::optional<std::string> path = path_of(args.fd_in);
-    if (!path || known.contains(*path, Access::kRead, tid)) {
-      return;
-    }
-    if (!requests_bytes() || !readable(args.fd_in)) {
-      return;
-    }
-    if (source_bytes(args.fd_in, args.offset, 0, 8) != Bytes::kNone &&
-        !own_truncated_file(args.fd_in)) {
-      add(*path, Access::kRead);
-    }
-  }
-
-  void write() {
-    const std::optional<std::string> path = path_of(args.fd_out);
-    if (!path || known.contains(*path, Access::kWritten, tid)) {
-      return;
-    }
-    if (requests_bytes() && writable(args.fd_out)) {
-      add(*path, Access::kWritten);
-    }
-  }
-
-  void transfer() {
-    const std::optional<std::string> in = path_of(args.fd_in);
-    const std::optional<std::string> sink = path_of(args.fd_out);
-    const bool need_in = in && !known.contains(*in, Access::kRead, tid);
-    const bool need_out = sink && !known.contains(*sink, Access::kWritten, tid);
-    if ((!need_in && !need_out) || !readable(args.fd_in) || !writable(args.fd_out)) {
-      return;
-    }
-    const Bytes bytes = source_bytes(args.fd_in, std::nullopt, args.offset_in_ptr,
-                                     args.offset_in_size);
-    if (bytes == Bytes::kSome) {
-      if (need_in && !own_truncated_file(args.fd_in)) {
-        add(*in, Access::kRead);
-      }
-      if (need_out) {
-        add(*sink, Access::kWritten);
-      }
-      return;
-    }
-    // An empty pipe may still be filled while the call waits: the sink's offset will tell.
-    if (bytes == Bytes::kUnknown && need_out) {
-      const auto before = offset_of(args.fd_out, std::nullopt, args.offset_out_ptr, 8);
-      if (before) {
-        PendingCheck check;
-        check.kind = PendingCheck::Kind::kSinkAdvanced;
-        check.fd = args.fd_out;
-        check.offset_ptr = args.offset_out_ptr;
-        check.before = *before;
-        check.path = *sink;
-        out.pending = std::move(check);
-      }
-    }
-  }
-
-  void map() {
-    const std::optional<std::string> path = path_of(args.fd_mapped);
-    if (!path) {
-      return;
-    }
-    const bool maps_readable = (args.map_prot & (PROT_READ | PROT_EXEC)) != 0;
-    const std::uint64_t type = args.map_flags & MAP_TYPE;
-    const bool shared_writable = (args.map_prot & PROT_WRITE) != 0 &&
-                                 (type == MAP_SHARED || type == MAP_SHARED_VALIDATE);
-    const bool need_read = maps_readable && !known.contains(*path, Access::kRead, tid);
-    const bool need_write = shared_writable && !known.contains(*path, Access::kWritten, tid);
-    if ((!need_read && !need_write) || args.map_length == 0) {
-      return;
-    }
-    // Every file mapping needs a readable descriptor; a shared writable one a writable one too.
-    const std::optional<FdAccess> access = view.fd_access(args.fd_mapped);
-    if (!access || !access->readable) {
-      return;
-    }
-    if (need_read && source_bytes(args.fd_mapped, static_cast<std::int64_t>(args.map_offset), 0,
-                                  8) == Bytes::kSome && !own_truncated_file(args.fd_mapped)) {
-      add(*path, Access::kRead);
-    }
-    if (need_write && access->writable) {
-      add(*path, Access::kWritten);
-    }
-  }
-
-  // A descriptor the process opened with O_TRUNC returns only what was written through it:
-  // reading it back, by read, copy or mapping, takes in nothing from outside (SPEC §4's mmap
-  // rule, applied to every way of reading; GNU as reads back each object file it writes).
-  // Another descriptor of the same file reads it like any file.
-  bool own_truncated_file(int fd) {
-    if (facts == nullptr || !pid) {
-      return false;
-    }
-    const std::optional<FileStat> st = view.fd_stat(fd);
-    return st && facts->is_truncating_fd(*pid, fd, st->id);
-  }
-
-  std::optional<std::string> path_argument(std::uint64_t addr) {
-    std::optional<std::string> path = view.read_path(addr);
-    if (!path) {
+      value = value32;
+    } else if (!view.read_memory(ptr, &value, sizeof value)) {
       out.memory_unreadable = true;
+      return std::nullopt;
     }
-    return path;
+    return value < 0 ? std::nullopt : std::optional<std::uint64_t>(value);
   }
+  return view.fd_position(fd);
+}
 
-  void open() {
-    std::uint64_t flags = args.open_flags.value_or(O_CREAT | O_WRONLY | O_TRUNC);  // creat(2)
-    if (args.open_how != 0) {
-      std::uint64_t how_flags = 0;  // struct open_how starts with __u64 flags
-      if (!view.read_memory(args.open_how, &how_flags, sizeof how_flags)) {
-        out.memory_unreadable = true;
-        return;
+// Does the readable descriptor `fd` have bytes at the offset the call will use?
+Bytes Rule::source_bytes(int fd, std::optional<std::int64_t> explicit_offset, std::uint64_t ptr,
+                         unsigned ptr_size) {
+  const std::optional<FileStat> st = view.fd_stat(fd);
+  if (!st) {
+    return Bytes::kUnknown;
+  }
+  switch (st->type) {
+    case S_IFDIR: return Bytes::kNone;  // EISDIR
+    case S_IFREG: {
+      const auto offset = offset_of(fd, explicit_offset, ptr, ptr_size);
+      if (!offset) {
+        return out.memory_unreadable ? Bytes::kUnknown : Bytes::kNone;
       }
-      flags = how_flags;
+      return *offset < st->size ? Bytes::kSome : Bytes::kNone;
     }
-    if ((flags & O_TRUNC) == 0 || (flags & O_TMPFILE) == O_TMPFILE) {
-      return;
+    case S_IFIFO: {
+      const std::optional<std::uint64_t> waiting = view.pipe_bytes(fd);
+      return waiting && *waiting > 0 ? Bytes::kSome : Bytes::kUnknown;
     }
-    const std::optional<std::string> path = path_argument(args.path);
-    if (!path) {
-      return;
-    }
-    const auto resolved = view.resolve(args.path_dirfd, *path, (flags & O_NOFOLLOW) == 0);
-    if (!resolved) {
-      return;
-    }
-    // open(2) returns the lowest free number; a sibling thread opening at the same moment may
-    // take it, and then the check finds another file there and records nothing.
-    std::vector<int> fds = view.open_fds();
-    std::sort(fds.begin(), fds.end());
-    int lowest_free = 0;
-    for (const int fd : fds) {
-      if (fd != lowest_free) {
-        break;
-      }
-      ++lowest_free;
-    }
-    PendingCheck check;
-    check.kind = PendingCheck::Kind::kTruncatingOpen;
-    check.fd = lowest_free;
-    check.path = resolved->path;
-    out.pending = std::move(check);
+    default: return Bytes::kSome;  // devices and sockets: the call itself decides
   }
+}
 
-  void rename() {
-    const std::optional<std::string> from = path_argument(args.path);
-    const std::optional<std::string> to = path_argument(args.new_path);
-    if (!from || !to) {
-      return;
-    }
-    const auto source = view.resolve(args.path_dirfd, *from, false);
-    const auto target = view.resolve(args.new_path_dirfd, *to, false);
-    if (!source || !target || !source->stat) {
-      return;  // nothing to move: the call fails
-    }
-    PendingCheck check;
-    check.path = target->path;
-    check.expect = source->stat->id;
-    if ((args.rename_flags & RENAME_EXCHANGE) != 0) {
-      if (!target->stat) {
-        return;  // exchanging with nothing fails
-      }
-      check.kind = PendingCheck::Kind::kExchanged;
-      check.path2 = source->path;
-      check.expect2 = target->stat->id;
-    } else {
-      if (target->stat && ((args.rename_flags & RENAME_NOREPLACE) != 0 ||
-                           target->stat->id == source->stat->id)) {
-        return;  // refused, or two names of one file: nothing changes
-      }
-      check.kind = PendingCheck::Kind::kRenamed;
-    }
-    out.pending = std::move(check);
-  }
+bool Rule::readable(int fd) {
+  const std::optional<FdAccess> a = view.fd_access(fd);
+  return a && a->readable;
+}
 
-  void link() {
-    const std::optional<std::string> to = path_argument(args.new_path);
-    if (!to) {
-      return;
-    }
-    std::optional<FileStat> source;
-    std::string from;
-    if (args.path != 0) {
-      std::optional<std::string> p = path_argument(args.path);
-      if (!p) {
-        return;
-      }
-      from = std::move(*p);
-    }
-    if (from.empty() && (args.at_flags & AT_EMPTY_PATH) != 0) {
-      source = view.fd_stat(args.path_dirfd);  // linkat(fd, "", ..., AT_EMPTY_PATH)
-    } else if (const auto resolved =
-                   view.resolve(args.path_dirfd, from, (args.at_flags & AT_SYMLINK_FOLLOW) != 0)) {
-      source = resolved->stat;
-    }
-    const auto target = view.resolve(args.new_path_dirfd, *to, false);
-    if (!source || !target || target->stat) {
-      return;  // no source, or the new name is taken (EEXIST)
-    }
-    PendingCheck check;
-    check.kind = PendingCheck::Kind::kLinked;
-    check.path = target->path;
-    check.expect = source->id;
-    out.pending = std::move(check);
-  }
+bool Rule::writable(int fd) {
+  const std::optional<FdAccess> a = view.fd_access(fd);
+  return a && a->writable;
+}
 
-  void resize_path() {
-    const std::optional<std::string> path = path_argument(args.path);
-    if (!path || !args.length || *args.length < 0) {
-      return;
-    }
-    const auto resolved = view.resolve(args.path_dirfd, *path, true);
-    if (!resolved || !resolved->stat || resolved->stat->type != S_IFREG) {
-      return;
-    }
-    const auto length = static_cast<std::uint64_t>(*args.length);
-    if (resolved->stat->size == length) {
-      add(resolved->path, Access::kWritten);  // nothing would change: success is unobservable
-      return;
-    }
-    PendingCheck check;
-    check.kind = PendingCheck::Kind::kResized;
-    check.path = resolved->path;
-    check.expect = resolved->stat->id;
-    check.length = length;
-    out.pending = std::move(check);
+void Rule::read() {
+  const std::optional<std::string> path = path_of(args.fd_in);
+  if (!path || known.contains(*path, Access::kRead, tid)) {
+    return;
   }
+  if (!requests_bytes() || !readable(args.fd_in)) {
+    return;
+  }
+  if (source_bytes(args.fd_in, args.offset, 0, 8) != Bytes::kNone &&
+      !own_truncated_file(args.fd_in)) {
+    add(*path, Access::kRead);
+  }
+}
 
-  void resize_fd() {
-    const std::optional<std::string> path = path_of(args.fd_out);
-    if (!path || known.contains(*path, Access::kWritten, tid) || (args.length && *args.length < 0)) {
-      return;
-    }
-    const std::optional<FileStat> st = view.fd_stat(args.fd_out);
-    if (st && st->type == S_IFREG && writable(args.fd_out)) {
-      add(*path, Access::kWritten);
-    }
+void Rule::write() {
+  const std::optional<std::string> path = path_of(args.fd_out);
+  if (!path || known.contains(*path, Access::kWritten, tid)) {
+    return;
   }
+  if (requests_bytes() && writable(args.fd_out)) {
+    add(*path, Access::kWritten);
+  }
+}
 
-  // A descriptor about to be released: its file was opened by the tree.
-  void opened(int fd) {
-    const std::optional<std::string> path = path_of(fd);
-    if (!path || known.contains(*path)) {
-      return;
+void Rule::transfer() {
+  const std::optional<std::string> in = path_of(args.fd_in);
+  const std::optional<std::string> sink = path_of(args.fd_out);
+  const bool need_in = in && !known.contains(*in, Access::kRead, tid);
+  const bool need_out = sink && !known.contains(*sink, Access::kWritten, tid);
+  if ((!need_in && !need_out) || !readable(args.fd_in) || !writable(args.fd_out)) {
+    return;
+  }
+  const Bytes bytes =
+      source_bytes(args.fd_in, std::nullopt, args.offset_in_ptr, args.offset_in_size);
+  if (bytes == Bytes::kSome) {
+    if (need_in && !own_truncated_file(args.fd_in)) {
+      add(*in, Access::kRead);
     }
-    // O_PATH descriptors open nothing, and directories are not files.
-    const std::optional<FdAccess> access = view.fd_access(fd);
-    if (!access || (!access->readable && !access->writable)) {
-      return;
+    if (need_out) {
+      add(*sink, Access::kWritten);
     }
-    const std::optional<FileStat> st = view.fd_stat(fd);
-    if (st && st->type != S_IFDIR) {
-      add(*path, Access::kOpened);
+    return;
+  }
+  // An empty pipe may still be filled while the call waits: the sink's offset will tell.
+  if (bytes == Bytes::kUnknown && need_out) {
+    const auto before = offset_of(args.fd_out, std::nullopt, args.offset_out_ptr, 8);
+    if (before) {
+      PendingCheck check;
+      check.kind = PendingCheck::Kind::kSinkAdvanced;
+      check.fd = args.fd_out;
+      check.offset_ptr = args.offset_out_ptr;
+      check.before = *before;
+      check.path = *sink;
+      out.pending = std::move(check);
     }
   }
+}
 
-  void opened_all(std::uint32_t first, std::uint32_t last) {
-    for (int fd : view.open_fds()) {
-      const auto u = static_cast<std::uint32_t>(fd);
-      if (u >= first && u <= last) {
-        opened(fd);
-      }
+void Rule::map() {
+  const std::optional<std::string> path = path_of(args.fd_mapped);
+  if (!path) {
+    return;
+  }
+  const bool maps_readable = (args.map_prot & (PROT_READ | PROT_EXEC)) != 0;
+  const std::uint64_t type = args.map_flags & MAP_TYPE;
+  const bool shared_writable =
+      (args.map_prot & PROT_WRITE) != 0 && (type == MAP_SHARED || type == MAP_SHARED_VALIDATE);
+  const bool need_read = maps_readable && !known.contains(*path, Access::kRead, tid);
+  const bool need_write = shared_writable && !known.contains(*path, Access::kWritten, tid);
+  if ((!need_read && !need_write) || args.map_length == 0) {
+    return;
+  }
+  // Every file mapping needs a readable descriptor; a shared writable one a writable one too.
+  const std::optional<FdAccess> access = view.fd_access(args.fd_mapped);
+  if (!access || !access->readable) {
+    return;
+  }
+  if (need_read &&
+      source_bytes(args.fd_mapped, static_cast<std::int64_t>(args.map_offset), 0, 8) ==
+          Bytes::kSome &&
+      !own_truncated_file(args.fd_mapped)) {
+    add(*path, Access::kRead);
+  }
+  if (need_write && access->writable) {
+    add(*path, Access::kWritten);
+  }
+}
+
+// A descriptor the process opened with O_TRUNC returns only what was written through it:
+// reading it back, by read, copy or mapping, takes in nothing from outside (SPEC §4's mmap
+// rule, applied to every way of reading; GNU as reads back each object file it writes).
+// Another descriptor of the same file reads it like any file.
+bool Rule::own_truncated_file(int fd) {
+  if (facts == nullptr || !pid) {
+    return false;
+  }
+  const std::optional<FileStat> st = view.fd_stat(fd);
+  return st && facts->is_truncating_fd(*pid, fd, st->id);
+}
+
+// A descriptor about to be released: its file was opened by the tree.
+void Rule::opened(int fd) {
+  const std::optional<std::string> path = path_of(fd);
+  if (!path || known.contains(*path)) {
+    return;
+  }
+  // O_PATH descriptors open nothing, and directories are not files.
+  const std::optional<FdAccess> access = view.fd_access(fd);
+  if (!access || (!access->readable && !access->writable)) {
+    return;
+  }
+  const std::optional<FileStat> st = view.fd_stat(fd);
+  if (st && st->type != S_IFDIR) {
+    add(*path, Access::kOpened);
+  }
+}
+
+void Rule::opened_all(std::uint32_t first, std::uint32_t last) {
+  for (int fd : view.open_fds()) {
+    const auto u = static_cast<std::uint32_t>(fd);
+    if (u >= first && u <= last) {
+      opened(fd);
     }
   }
-};
+}
+}  // namespace detail
+
+namespace {
 
 // O_TMPFILE files print as "/dir/#<inode> (deleted)" (see d_tmpfile in fs/dcache.c).
 bool is_tmpfile_name(std::string_view path, const FileStat& st) {
@@ -432,8 +271,7 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFact
   }
   FdTarget target = classify_fd_link(*link);
   switch (target.kind) {
-    case TargetKind::kPath:
-      return std::move(target.path);
+    case TargetKind::kPath: return std::move(target.path);
     case TargetKind::kDeleted: {
       const std::optional<FileStat> st = view.fd_stat(fd);
       if (st && is_tmpfile_name(target.path, *st)) {
@@ -450,8 +288,7 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFact
     case TargetKind::kMemfd:
     case TargetKind::kPipe:
     case TargetKind::kSocket:
-    case TargetKind::kAnonymous:
-      return std::nullopt;
+    case TargetKind::kAnonymous: return std::nullopt;
   }
   return std::nullopt;
 }
@@ -459,7 +296,7 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFact
 Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const AbiInfo& abi,
                       TraceeView& view, const CallContext& context) {
   Attribution out;
-  Rule rule{args, abi, view, context.known, context.tid, context.pid, context.facts, out};
+  detail::Rule rule{args, abi, view, context.known, context.tid, context.pid, context.facts, out};
   switch (spec.effect) {
     case Effect::kRead: rule.read(); break;
     case Effect::kWrite: rule.write(); break;
@@ -479,64 +316,6 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
     case Effect::kUnshare:
     case Effect::kDenyIoUring:
     case Effect::kOwnListener: break;
-  }
-  return out;
-}
-
-Settlement settle(const PendingCheck& check, TraceeView& view) {
-  Settlement out;
-  const auto names = [&view](const std::string& path, FileId id) {
-    const std::optional<FileStat> st = view.lstat(path);
-    return st && st->id == id;
-  };
-  switch (check.kind) {
-    case PendingCheck::Kind::kSinkAdvanced: {
-      std::optional<std::uint64_t> now;
-      if (check.offset_ptr != 0) {
-        std::int64_t value = 0;
-        if (view.read_memory(check.offset_ptr, &value, sizeof value) && value >= 0) {
-          now = static_cast<std::uint64_t>(value);
-        }
-      } else {
-        now = view.fd_position(check.fd);
-      }
-      if (now && *now > check.before) {
-        out.events.push_back({check.path, Access::kWritten});
-      }
-      break;
-    }
-    case PendingCheck::Kind::kRenamed:
-      if (names(check.path, check.expect)) {
-        out.events.push_back({check.path, Access::kWritten});
-      }
-      break;
-    case PendingCheck::Kind::kExchanged:
-      if (names(check.path, check.expect) && names(check.path2, check.expect2)) {
-        out.events.push_back({check.path, Access::kWritten});
-        out.events.push_back({check.path2, Access::kWritten});
-      }
-      break;
-    case PendingCheck::Kind::kLinked:
-      if (names(check.path, check.expect)) {
-        out.events.push_back({check.path, Access::kWritten});
-        out.tmpfile_name.emplace(check.expect, check.path);
-      }
-      break;
-    case PendingCheck::Kind::kResized: {
-      const std::optional<FileStat> st = view.lstat(check.path);
-      if (st && st->id == check.expect && st->size == check.length) {
-        out.events.push_back({check.path, Access::kWritten});
-      }
-      break;
-    }
-    case PendingCheck::Kind::kTruncatingOpen: {
-      const std::optional<FileStat> named = view.lstat(check.path);
-      const std::optional<FileStat> opened = view.fd_stat(check.fd);
-      if (named && opened && named->type == S_IFREG && named->id == opened->id) {
-        out.truncating_fd.emplace(check.fd, opened->id);
-      }
-      break;
-    }
   }
   return out;
 }

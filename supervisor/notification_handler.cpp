@@ -13,13 +13,6 @@
 #include "roar/seccomp/syscall_args.hpp"
 
 namespace roar::seccomp {
-namespace {
-
-constexpr const char* kOwnListenerWarning =
-    "a traced program asked for a seccomp listener of its own; the kernel allows one per "
-    "process and this tracer holds it, so the program got EBUSY";
-
-}  // namespace
 bool Prepared::quiet() const noexcept {
   if (spec == nullptr) {
     return true;
@@ -426,87 +419,6 @@ void NotificationHandler::process_gone(int pid) {
   if (log_.processes.live(pid) != nullptr) {
     log_.processes.died_after_exec(pid);
     forget_process(pid);
-  }
-}
-
-std::optional<std::uint32_t> NotificationHandler::start_subtree(int tracer,
-                                                                const LauncherExec& launched,
-                                                                double start_time,
-                                                                TraceeView& view) {
-  const ProcessRecord* requester = log_.processes.live(tracer);
-  const std::optional<ThreadStatus> root = view.status();
-  if (requester == nullptr || !root || root->tgid != launched.pid || root->ppid != tracer) {
-    return std::nullopt;
-  }
-  // The command has not exec'd yet: its argv is the one its tracer is about to exec.
-  const AbiInfo& native = host_abis().front();
-  std::optional<std::string> argv = read_exec_argv(launched.argv, native, view);
-  std::optional<std::string> environ = view.environ(launched.pid);
-  const std::uint32_t id = next_subtree_++;
-  log_.processes.start_subtree(id, tracer, launched.pid, argv.value_or(""), environ.value_or(""));
-  launches_.push_back(Launch{launched, false});
-  std::erase(listener_askers_, launched.pid);  // it asked as a nested roar-seccomp
-  Subtree subtree;
-  subtree.tracer = tracer;
-  subtree.root = launched.pid;
-  subtree.start_time = start_time;
-  subtrees_.emplace(id, std::move(subtree));
-  return id;
-}
-
-std::optional<Report> NotificationHandler::finish_subtree(int tracer, std::uint32_t id,
-                                                          double end_time,
-                                                          TraceeView& final_state) {
-  const auto it = subtrees_.find(id);
-  if (it == subtrees_.end() || it->second.tracer != tracer) {
-    return std::nullopt;
-  }
-  Subtree& subtree = it->second;
-  // Checks of the subtree's threads that died without trapping again are settled now.
-  for (auto pending = orphaned_.begin(); pending != orphaned_.end();) {
-    const ProcessRecord* record = pending->pid ? log_.processes.latest(*pending->pid) : nullptr;
-    if (record == nullptr || std::find(record->subtrees.begin(), record->subtrees.end(), id) ==
-                                 record->subtrees.end()) {
-      ++pending;
-      continue;
-    }
-    if (pending->check.kind != PendingCheck::Kind::kSinkAdvanced) {
-      for (const FileEvent& e : settle(pending->check, final_state).events) {
-        log_.files.record(e.path, e.access, pending->tid);
-        subtree.files.record(e.path, e.access, pending->tid);
-      }
-    }
-    pending = orphaned_.erase(pending);
-  }
-  std::vector<ProcessRecord> processes;
-  for (ProcessRecord& r : log_.processes.sorted()) {
-    if (std::find(r.subtrees.begin(), r.subtrees.end(), id) != r.subtrees.end()) {
-      processes.push_back(std::move(r));
-    }
-  }
-  for (const int asker : listener_askers_) {
-    const ProcessRecord* r = log_.processes.latest(asker);
-    if (r != nullptr && std::find(r->subtrees.begin(), r->subtrees.end(), id) != r->subtrees.end()) {
-      subtree.warnings.add(kOwnListenerWarning);
-    }
-  }
-  Report report = build_report(subtree.files, processes, subtree.root, subtree.warnings,
-                               subtree.start_time, end_time);
-  report.complete = !subtree.incomplete;
-  log_.processes.end_subtree(id);
-  std::erase_if(launches_, [&subtree](const Launch& l) { return l.exec.pid == subtree.root; });
-  subtrees_.erase(it);
-  return report;
-}
-
-void NotificationHandler::drop_subtrees_of(int tracer) {
-  for (auto it = subtrees_.begin(); it != subtrees_.end();) {
-    if (it->second.tracer == tracer) {
-      log_.processes.end_subtree(it->first);
-      it = subtrees_.erase(it);
-    } else {
-      ++it;
-    }
   }
 }
 

@@ -21,6 +21,11 @@
 
 namespace roar::seccomp {
 
+// The warning for programs refused a listener of their own (a nested roar-seccomp is no news).
+inline constexpr const char* kOwnListenerWarning =
+    "a traced program asked for a seccomp listener of its own; the kernel allows one per "
+    "process and this tracer holds it, so the program got EBUSY";
+
 // Everything a traced run learns; owned by the run, filled by the handler.
 struct TraceLog {
   AccessLog files;
