@@ -104,7 +104,9 @@ Bytes Rule::source_bytes(int fd, std::optional<std::int64_t> explicit_offset, st
       const std::optional<std::uint64_t> waiting = view.pipe_bytes(fd);
       return waiting && *waiting > 0 ? Bytes::kSome : Bytes::kUnknown;
     }
-    default: return Bytes::kSome;  // devices and sockets: the call itself decides
+    case S_IFCHR:  // /dev/null always reads as end of file; other devices decide themselves
+      return path_of(fd) == std::optional<std::string>("/dev/null") ? Bytes::kNone : Bytes::kSome;
+    default: return Bytes::kSome;  // sockets: the call itself decides
   }
 }
 

@@ -148,11 +148,13 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   if (p.spec == nullptr) {
     return p;
   }
-  if (const auto it = pending_.find(n.tid); it != pending_.end()) {
+  see_process(p, view);
+  // The caller's previous call has returned: settle what it left pending. A check left by a
+  // thread of another process (whose tid was reused) is not this thread's to settle.
+  if (const auto it = pending_.find(n.tid); it != pending_.end() && it->second.pid == p.pid) {
     p.settled = settle(it->second.check, view);
     p.settled_pending = true;
   }
-  see_process(p, view);
   p.args = decode_args(*p.spec, *abi, n.args);
   switch (p.spec->effect) {
     case Effect::kExec:
@@ -302,6 +304,7 @@ void NotificationHandler::commit_effect(const Prepared& p) {
       if (p.pid) {
         if (!p.launcher_exec) {
           log_.processes.exec_started(*p.pid, p.exec_argv);
+          orphan_checks_of(*p.pid, p.tid);  // a successful exec ends the other threads
         }
         fd_cache_.release_started(*p.pid, p.tid, std::nullopt);
         log_.facts.release_fds(*p.pid);  // a new program reads whatever the file holds
@@ -358,10 +361,13 @@ void NotificationHandler::commit(Prepared&& p) {
   if (p.quiet()) {
     return;
   }
-  if (p.settled_pending) {
-    const auto it = pending_.find(p.tid);
-    record(p.settled, p.tid, it != pending_.end() ? it->second.pid : p.pid);
-    pending_.erase(p.tid);
+  if (const auto it = pending_.find(p.tid); it != pending_.end()) {
+    if (p.settled_pending) {
+      record(p.settled, p.tid, it->second.pid);
+    } else {
+      orphaned_.push_back(std::move(it->second));  // left by a dead thread whose tid is reused
+    }
+    pending_.erase(it);
   }
   commit_process(p);
   if (p.orphan_without_parent) {
@@ -403,10 +409,14 @@ void NotificationHandler::forget_process(int pid) {
   if (watcher_ != nullptr) {
     watcher_->unwatch(pid);
   }
-  // Checks of its threads can no longer be settled by their next call: keep them for the end,
-  // where what they published on the file system is still visible.
+  orphan_checks_of(pid, 0);
+}
+
+// Checks of threads that will not trap again can no longer be settled by their next call: keep
+// them for the end, where what they published on the file system is still visible.
+void NotificationHandler::orphan_checks_of(int pid, int except_tid) {
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->second.pid == pid) {
+    if (it->second.pid == pid && it->first != except_tid) {
       orphaned_.push_back(std::move(it->second));
       it = pending_.erase(it);
     } else {

@@ -50,17 +50,21 @@ Report build_report(const AccessLog& files, const std::vector<ProcessRecord>& pr
   for (const ProcessRecord& p : processes) {
     pids.insert(p.pid);
   }
+  bool root_seen = false;
   for (const ProcessRecord& p : processes) {
     ReportProcess rp;
     rp.pid = p.pid;
-    // The root has no parent in the report; a process whose parent is not in it (an orphan
-    // adopted by a nested run's tracer) descends from the root.
-    if (p.pid != root_pid) {
+    // The root has no parent in the report: the first record with its pid (a later process may
+    // reuse the pid). A process whose parent is not in the report (an orphan adopted by a nested
+    // run's tracer) descends from the root.
+    const bool root = p.pid == root_pid && !root_seen;
+    root_seen = root_seen || root;
+    if (!root) {
       rp.parent_pid = p.parent_pid && pids.contains(*p.parent_pid) ? *p.parent_pid : root_pid;
     }
     rp.command = split_nul(p.cmdline);
     rp.env = parse_environ(p.environ);
-    if (p.pid == root_pid) {
+    if (root) {
       r.env_accessed = rp.env;
     }
     r.processes.push_back(std::move(rp));

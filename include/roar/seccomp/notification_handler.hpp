@@ -127,6 +127,7 @@ class NotificationHandler {
   void commit_process(Prepared& p);
   void commit_effect(const Prepared& p);
   void forget_process(int pid);
+  void orphan_checks_of(int pid, int except_tid);
   bool is_launcher_exec(const Notification& n) const;
   // Records an access in the run's log and in the logs of the subtrees the process is in.
   void record_access(const FileEvent& e, int tid, std::optional<int> pid);
