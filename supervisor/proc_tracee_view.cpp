@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/stat.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -229,6 +230,25 @@ std::optional<std::string> ProcTraceeView::own_fd_path(int fd) {
   return read_link(proc_dir_, ("self/fd/" + std::to_string(fd)).c_str());
 }
 
+// Opens `path` below `base` as the caller would. Below the caller's root (`in_root`), neither
+// ".." nor an absolute symlink may climb out of it: openat2 RESOLVE_IN_ROOT (Linux 5.6; older
+// kernels resolve from the supervisor's root, which is the same unless the caller is chrooted).
+UniqueFd open_below(int base, const std::string& path, int flags, bool in_root) {
+  if (!in_root) {
+    return UniqueFd(openat(base, path.c_str(), flags | O_CLOEXEC));
+  }
+  const std::size_t start = path.find_first_not_of('/');
+  const std::string relative = start == std::string::npos ? "." : path.substr(start);
+  open_how how{};
+  how.flags = static_cast<unsigned>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT;
+  const long fd = syscall(SYS_openat2, base, relative.c_str(), &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) {
+    return UniqueFd(static_cast<int>(fd));
+  }
+  return UniqueFd(::open(path.c_str(), flags | O_CLOEXEC));
+}
+
 // Resolution runs in the supervisor, starting from the thread's own cwd or dirfd reached through
 // their /proc magic links, so relative paths, dirfds and symlinked directories resolve as they
 // do for the caller. "/proc/self" is rewritten: for us it would name the supervisor.
@@ -252,9 +272,11 @@ std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view 
     parent = p;  // the path names a directory itself: resolve it whole
     last.clear();
   }
+  // An absolute path starts at the caller's root (not ours, if it is chrooted).
+  const bool in_root = p.front() == '/';
   UniqueFd base;
-  if (!parent.empty() && parent.front() == '/') {
-    base.reset(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (in_root) {
+    base.reset(openat(proc_dir_, ProcPath(proc_tid_, "root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   } else if (dirfd == -100) {  // AT_FDCWD
     base.reset(openat(proc_dir_, ProcPath(proc_tid_, "cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   } else {
@@ -263,8 +285,8 @@ std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view 
   if (!base) {
     return std::nullopt;
   }
-  UniqueFd dir = parent.empty() ? std::move(base)
-                                : UniqueFd(openat(base.get(), parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir = parent.empty() ? UniqueFd(dup(base.get()))
+                                : open_below(base.get(), parent, O_PATH | O_DIRECTORY, in_root);
   if (!dir) {
     return std::nullopt;
   }
@@ -278,7 +300,8 @@ std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view 
   ResolvedPath out{*dir_path == "/" ? "/" + last : *dir_path + "/" + last, std::nullopt};
   if (follow) {
     // O_PATH opens nothing (a FIFO does not block) but follows symlinks to the file's own name.
-    const UniqueFd target(openat(dir.get(), last.c_str(), O_PATH | O_CLOEXEC));
+    const UniqueFd target = in_root ? open_below(base.get(), p, O_PATH, true)
+                                    : UniqueFd(openat(dir.get(), last.c_str(), O_PATH | O_CLOEXEC));
     if (target) {
       if (const std::optional<std::string> target_path = own_fd_path(target.get())) {
         out.path = *target_path;

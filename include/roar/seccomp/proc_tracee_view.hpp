@@ -77,6 +77,10 @@ class ProcTraceeView final : public TraceeView {
 // Reads a whole small file below `dir` (a /proc text file); nullopt if it cannot be opened.
 std::optional<std::string> read_small_file(int dir, const char* relative_path);
 
+// Opens `path` below the directory `base`; with `in_root`, `base` is the caller's root and the
+// path may not leave it.
+UniqueFd open_below(int base, const std::string& path, int flags, bool in_root);
+
 // readlink(2) of `relative` below `dir`, whatever the link's length.
 std::optional<std::string> read_link(int dir, const char* relative);
 
