@@ -53,13 +53,14 @@ void ProcessTable::apply(const ProcessSighting& s) {
   auto it = live_.find(s.pid);
   if (it == live_.end()) {
     exited_.erase(s.pid);  // a new process with a reused pid
-    it = live_.emplace(s.pid, records_.size()).first;
-    ProcessRecord record{s.pid, s.parent_pid, {}, {}, false, false, false, {}, false, {}};
-    if (s.parent_pid) {
-      if (const ProcessRecord* parent = live(*s.parent_pid)) {
+    const std::optional<int> parent_pid =
+        s.parent_pid == s.pid ? std::nullopt : s.parent_pid;  // never its own parent
+    ProcessRecord record{s.pid, parent_pid, {}, {}, false, false, false, {}, false, {}};
+    if (parent_pid) {
+      if (const ProcessRecord* parent = live(*parent_pid)) {
         record.subtrees = parent->subtrees;
       }
-      if (const auto tracer = subtree_tracers_.find(*s.parent_pid);
+      if (const auto tracer = subtree_tracers_.find(*parent_pid);
           tracer != subtree_tracers_.end()) {
         for (const std::uint32_t id : tracer->second) {
           if (std::find(record.subtrees.begin(), record.subtrees.end(), id) ==
@@ -69,6 +70,7 @@ void ProcessTable::apply(const ProcessSighting& s) {
         }
       }
     }
+    it = live_.emplace(s.pid, records_.size()).first;
     latest_[s.pid] = records_.size();
     records_.push_back(std::move(record));
   }

@@ -272,7 +272,7 @@ std::string encode_report(const Report& r) {
 
 Result<Report> decode_report(std::string_view bytes) {
   // Bounds keep a corrupt length field from asking for gigabytes before failing.
-  const msgpack::unpack_limit limits(1U << 24, 1U << 24, 1U << 20, 1U << 20, 1U << 20, 64);
+  const msgpack::unpack_limit limits(1U << 21, 1U << 21, 1U << 20, 1U << 20, 1U << 20, 64);
   try {
     std::size_t offset = 0;
     const msgpack::object_handle handle =

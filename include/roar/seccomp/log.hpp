@@ -22,7 +22,8 @@ class Log {
   void debug(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
 
  private:
-  void emit(LogLevel level, const char* fmt, va_list args) const;
+  void emit(LogLevel level, const char* fmt, va_list args) const
+      __attribute__((format(printf, 3, 0)));
   LogLevel level_;
 };
 
