@@ -52,7 +52,10 @@ std::optional<std::string> tracing_impossible_here(int proc_dir) {
 
 void explain_exec_error(const Log& log, const std::string& command, int error) {
   struct stat st {};
-  if (error == ENOENT || error == ENOTDIR) {
+  if (command.empty()) {
+    log.error("\"\": command not found (the command is an empty string); give the program to "
+              "run after REPORT");
+  } else if (error == ENOENT || error == ENOTDIR) {
     if (command.find('/') != std::string::npos) {
       log.error("%s: no such file; check the path", command.c_str());
     } else {

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -348,13 +349,22 @@ void TracedRun::write(Report report) {
   // A command that wrote the report path itself keeps its file; the report goes next to it.
   std::string path = options_.report;
   const std::optional<std::string> canonical = destination_->canonical_path();
-  for (const ReportFile& f : report.files) {
-    if (canonical && f.written && f.path == *canonical) {
-      path = options_.report + ".roar-seccomp";
-      log_.error("the command wrote %s itself; the report is in %s so that nothing is lost",
-                 options_.report.c_str(), path.c_str());
-      break;
+  const auto written_by_command = [&report](const std::optional<std::string>& p) {
+    return p && std::any_of(report.files.begin(), report.files.end(),
+                            [&p](const ReportFile& f) { return f.written && f.path == *p; });
+  };
+  if (written_by_command(canonical)) {
+    // A fresh name: one that neither exists nor was written by the command (then deleted).
+    for (int n = 0;; ++n) {
+      const std::string suffix = n == 0 ? ".roar-seccomp" : ".roar-seccomp." + std::to_string(n);
+      path = options_.report + suffix;
+      if (access(path.c_str(), F_OK) != 0 &&
+          !written_by_command(canonical ? *canonical + suffix : path)) {
+        break;
+      }
     }
+    log_.error("the command wrote %s itself; the report is in %s so that nothing is lost",
+               options_.report.c_str(), path.c_str());
   }
   const std::string bytes = encode_report(report);
   Status written = path == options_.report ? destination_->write(bytes)

@@ -1,10 +1,10 @@
 """Bad input (SPEC §2 exit statuses, §3 "written in every outcome", §6 "Bad input"): no command,
 an empty command, a directory or a non-executable file as the command, a report path in a missing
-or read-only directory, a report path the command writes itself, and very long argument lists
-(100,000 arguments, one argument of 100 KiB, and one too large for exec(2)). Each gives a clear
-one-line message prefixed `roar-seccomp:`, the documented exit status, and loses nothing: the
-tracer does not run the command when it cannot write the report (125), and otherwise writes a
-report that records the command.
+or read-only directory or naming a directory, a report path the command writes itself, and very
+long argument lists (100,000 arguments, one argument of 100 KiB, and one too large for exec(2)).
+Each gives a clear one-line message prefixed `roar-seccomp:`, the documented exit status, and
+loses nothing: the tracer does not run the command when it cannot write the report (125), and
+otherwise writes a report that records the command.
 
 Exit statuses: 125 the tracer failed before the command could run (bad arguments, report path
 not writable); 126 found but not executable (a directory, no execute permission, E2BIG);
@@ -166,10 +166,22 @@ def test_report_in_a_missing_directory_exits_125_without_running_the_command():
         assert os.listdir(tmp) == [], f"the command ran or files were left: {os.listdir(tmp)}"
 
 
+def test_report_path_that_is_a_directory_exits_125_without_running_the_command():
+    with workdir() as tmp:
+        report = os.path.join(tmp, "adir")
+        os.mkdir(report)
+        proc = run_tracer([report, "sh", "-c", MARKER_SCRIPT], tmp)
+        assert proc.returncode == 125, (proc.returncode, proc.stderr)
+        one_message(proc.stderr, report)
+        assert os.listdir(tmp) == ["adir"] and os.listdir(report) == [], \
+            f"the command ran or files were left: {os.listdir(tmp)}"
+
+
 def test_report_in_a_read_only_directory_exits_125_without_running_the_command():
     """Only meaningful without privileges: root writes into a mode 0555 directory."""
     if not unprivileged():
-        roartest.skip("root may write into a read-only directory; the unprivileged variant runs this")
+        roartest.skip("root may write into a read-only directory; "
+                      "the unprivileged variant runs this")
     with workdir() as tmp:
         ro = os.path.join(tmp, "ro")
         os.mkdir(ro)
@@ -202,33 +214,75 @@ def test_report_path_written_by_the_command_keeps_the_commands_file():
         assert sorted(os.listdir(tmp)) == ["other", "r.msgpack", "r.msgpack.roar-seccomp"]
 
 
+def test_report_path_and_its_fallback_both_written_by_the_command_lose_nothing():
+    """The command writes REPORT and REPORT.roar-seccomp: both of its files stay as it wrote
+    them, and the report goes to another new file next to them, which the error names."""
+    with workdir() as tmp:
+        report = os.path.join(tmp, "r.msgpack")
+        fallback = report + ".roar-seccomp"
+        script = 'echo mine > "$1"; echo mine2 > "$2"'
+        proc = run_tracer([report, "sh", "-c", script, "sh", report, fallback], tmp)
+        assert proc.returncode == 0, (proc.returncode, proc.stderr)
+        with open(report, "rb") as f:
+            assert f.read() == b"mine\n", "the command's REPORT file was replaced"
+        with open(fallback, "rb") as f:
+            assert f.read() == b"mine2\n", \
+                f"the command's {os.path.basename(fallback)} was replaced by the report " \
+                f"although the tracer said: {proc.stderr.strip()!r}"
+        others = sorted(set(os.listdir(tmp)) - {"r.msgpack", "r.msgpack.roar-seccomp"})
+        assert len(others) == 1, f"one new file holds the report: {others}"
+        one_message(proc.stderr, others[0])
+        written = {f["path"] for f in decode(os.path.join(tmp, others[0]))["files"] if f["written"]}
+        assert written == {report, fallback}, sorted(written)
+
+
 # ----------------------------------------------------------------------------- long argv
 
+def wrapped(inner):
+    """A root shell that runs `inner` as a child process: the root's argv is the one the tracer
+    was given, the child's is read from the traced exec."""
+    return ["sh", "-c", '"$@"; true', "sh", *inner]
+
+
+def commands(run):
+    return [p["command"] for p in run.processes()]
+
+
 def test_one_hundred_thousand_arguments_are_passed_and_recorded_exactly():
+    """100,000 arguments, to the root command and again to a child it runs: both run with them,
+    and the report records both argvs exactly."""
     with workdir() as tmp:
-        args = [f"a{i}" for i in range(100_000)]
-        argv = ["sh", "-c", 'echo "$#" > count', "sh", *args]
-        tracer_argv = [tracer(), "/" + "r" * 60, "--", *argv]
-        if exec_size(tracer(), tracer_argv, os.environ) > exec_limit():
+        inner = ["sh", "-c", 'echo "$#" > count', "sh", *[f"a{i}" for i in range(100_000)]]
+        argv = wrapped(inner)
+        if exec_size(tracer(), [tracer(), "/" + "r" * 60, "--", *argv], os.environ) > exec_limit():
             roartest.skip("RLIMIT_STACK is too small for 100,000 arguments")
         run = trace(argv, tmp)
         assert run.exit_code == 0, (run.exit_code, run.stderr)
         with open(os.path.join(tmp, "count")) as f:
             assert f.read() == "100000\n"
-        assert run.root()["command"] == argv, "the report's argv differs from the command's"
+        assert run.root()["command"] == argv, "the report's root argv differs from the command's"
+        cmds = commands(run)
+        assert len(cmds) == 2 and inner in cmds, \
+            f"the child's argv is not recorded exactly: {[c[:6] for c in cmds]}"
         assert run.writes() == {"count"}
 
 
 def test_one_argument_of_100_kib_is_passed_and_recorded_exactly():
+    """One argument of 100 KiB with spaces, tabs, newlines, quotes and shell metacharacters, to
+    the root command and to a child: it arrives intact and the report records it exactly."""
     with workdir() as tmp:
         unit = "0123456789 abcdef\tghij\n-KLMNOPQRSTUVWXYZ=*?[]'\"$`\\|;&<>()~#%.,:!"
         big = (unit * (100 * 1024 // len(unit) + 1))[:100 * 1024]
-        argv = ["sh", "-c", 'printf %s "$1" > copy', "sh", big]
+        inner = ["sh", "-c", 'printf %s "$1" > copy', "sh", big]
+        argv = wrapped(inner)
         run = trace(argv, tmp)
         assert run.exit_code == 0, (run.exit_code, run.stderr)
         with open(os.path.join(tmp, "copy")) as f:
             assert f.read() == big, "the command did not get the argument intact"
-        assert run.root()["command"] == argv, "the report's argv differs from the command's"
+        assert run.root()["command"] == argv, "the report's root argv differs from the command's"
+        cmds = commands(run)
+        assert len(cmds) == 2 and inner in cmds, \
+            f"the child's argv is not recorded exactly: {[[a[:20] for a in c] for c in cmds]}"
         assert run.writes() == {"copy"}
 
 
@@ -283,6 +337,7 @@ def test_argv_too_large_for_exec_exits_126_with_a_clear_message():
             one_message(stderr, os.strerror(errno.E2BIG))
             assert not os.path.exists(os.path.join(tmp, "marker")), "the command ran"
             decoded = decode(report)
-            assert root_of(decoded)["command"] == argv, "the report's argv differs from the command's"
+            assert root_of(decoded)["command"] == argv, \
+                "the report's argv differs from the command's"
         finally:
             shutil.rmtree(report_dir, ignore_errors=True)
