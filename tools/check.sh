@@ -21,4 +21,4 @@ echo "=== asan: tests (as the invoking user)" >&2
 ctest --preset asan --label-exclude unprivileged
 
 echo "=== fuzz" >&2
-FUZZ_SECONDS=${FUZZ_SECONDS:-45} tools/fuzz.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} tools/fuzz.sh
