@@ -27,7 +27,9 @@ constexpr AbiInfo kHostAbis[] = {
 
 }  // namespace
 
-std::span<const AbiInfo> host_abis() noexcept { return kHostAbis; }
+std::span<const AbiInfo> host_abis() noexcept {
+  return kHostAbis;
+}
 
 const AbiInfo* abi_of(std::uint32_t audit_arch, std::int32_t nr) noexcept {
   const bool x32_numbered = (static_cast<std::uint32_t>(nr) & kX32SyscallBit) != 0;

@@ -2,8 +2,8 @@
 #include "roar/seccomp/filter_builder.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 
@@ -35,9 +35,7 @@ std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
   for (unsigned i = 0; i < spec.args.size(); ++i) {
     switch (spec.args[i]) {
       case ArgRole::kCount:
-      case ArgRole::kIovCount:
-        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_NE, 0, 0});
-        break;
+      case ArgRole::kIovCount: conds.push_back(scmp_arg_cmp{i, SCMP_CMP_NE, 0, 0}); break;
       case ArgRole::kMapFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0});
         break;
@@ -54,8 +52,7 @@ std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
       case ArgRole::kUnshareFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, CLONE_FILES, CLONE_FILES});
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return conds;

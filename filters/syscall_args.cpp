@@ -4,7 +4,9 @@
 namespace roar::seccomp {
 namespace {
 
-int as_fd(std::uint64_t reg) { return static_cast<int>(static_cast<std::uint32_t>(reg)); }
+int as_fd(std::uint64_t reg) {
+  return static_cast<int>(static_cast<std::uint32_t>(reg));
+}
 
 // A 64-bit value in register i: whole on 64-bit ABIs, low word in i and high word in i+1 on
 // ia32 and arm (the table reserves the next register for it).
@@ -73,8 +75,8 @@ SyscallArgs decode_args(const SyscallSpec& spec, const AbiInfo& abi,
       case ArgRole::kAtFlags: a.at_flags = static_cast<std::uint32_t>(reg); break;
       case ArgRole::kLength:
         // long: 32 bits on ia32 (x32 passes these calls a 64-bit off_t in a 64-bit register)
-        a.length = abi.split_64bit_args ? static_cast<std::int32_t>(reg)
-                                        : static_cast<std::int64_t>(reg);
+        a.length =
+            abi.split_64bit_args ? static_cast<std::int32_t>(reg) : static_cast<std::int64_t>(reg);
         break;
       case ArgRole::kLength64: a.length = static_cast<std::int64_t>(wide(abi, regs, i)); break;
       case ArgRole::kUnshareFlags: a.unshare_flags = word(abi, reg); break;

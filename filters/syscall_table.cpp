@@ -9,8 +9,8 @@ namespace roar::seccomp {
 namespace {
 
 using enum ArgRole;
-constexpr AbiMask kNotIa32 = static_cast<AbiMask>(kAllAbis & ~abi_bit(Abi::kI386) &
-                                                  ~abi_bit(Abi::kArm));
+constexpr AbiMask kNotIa32 =
+    static_cast<AbiMask>(kAllAbis & ~abi_bit(Abi::kI386) & ~abi_bit(Abi::kArm));
 
 // clang-format off
 constexpr SyscallSpec kTable[] = {
@@ -47,8 +47,9 @@ constexpr SyscallSpec kTable[] = {
   {"dup2",             Effect::kClose,        {kNone,    kFdClosed}},
   {"dup3",             Effect::kClose,        {kNone,    kFdClosed}},
   // Opens that truncate (the filter lets every other open run unseen). Not a write: only bytes
-  // written count. Remembered so that the process mapping the file back is not a read of it.
-  // creat(2) has no flags argument: it always truncates.
+  // written count. The descriptor returned (the lowest free number, checked when the thread
+  // traps again) is remembered: reading back through it is no read. creat(2) has no flags
+  // argument: it always truncates.
   {"open",             Effect::kOpen,         {kPath,    kOpenFlags}},
   {"openat",           Effect::kOpen,         {kPathDirFd, kPath,      kOpenFlags}},
   {"creat",            Effect::kOpen,         {kPath}},
@@ -113,39 +114,26 @@ constexpr bool has(const SyscallSpec& row, ArgRole role) {
 constexpr bool roles_fit_effect(const SyscallSpec& row) {
   const bool counted = has(row, kCount) || (has(row, kIovec) && has(row, kIovCount));
   switch (row.effect) {
-    case Effect::kRead:
-      return has(row, kFdIn) && counted;
-    case Effect::kWrite:
-      return has(row, kFdOut) && counted;
-    case Effect::kTransfer:
-      return has(row, kFdIn) && has(row, kFdOut) && has(row, kCount);
+    case Effect::kRead: return has(row, kFdIn) && counted;
+    case Effect::kWrite: return has(row, kFdOut) && counted;
+    case Effect::kTransfer: return has(row, kFdIn) && has(row, kFdOut) && has(row, kCount);
     case Effect::kMap:
       return has(row, kFdMapped) && has(row, kMapProt) && has(row, kMapFlags) &&
              has(row, kMapLength) && (has(row, kMapOffset) || has(row, kMapPages));
-    case Effect::kClose:
-      return has(row, kFdClosed);
-    case Effect::kCloseRange:
-      return has(row, kFdFirst) && has(row, kFdLast);
-    case Effect::kOpen:
-      return has(row, kPath);
+    case Effect::kClose: return has(row, kFdClosed);
+    case Effect::kCloseRange: return has(row, kFdFirst) && has(row, kFdLast);
+    case Effect::kOpen: return has(row, kPath);
     case Effect::kRename:
-    case Effect::kLink:
-      return has(row, kPath) && has(row, kNewPath);
-    case Effect::kResizePath:
-      return has(row, kPath) && (has(row, kLength) || has(row, kLength64));
-    case Effect::kResizeFd:
-      return has(row, kFdOut);
-    case Effect::kWait:
-      return true;
-    case Effect::kUnshare:
-      return has(row, kUnshareFlags);
+    case Effect::kLink: return has(row, kPath) && has(row, kNewPath);
+    case Effect::kResizePath: return has(row, kPath) && (has(row, kLength) || has(row, kLength64));
+    case Effect::kResizeFd: return has(row, kFdOut);
+    case Effect::kWait: return true;
+    case Effect::kUnshare: return has(row, kUnshareFlags);
     case Effect::kExec:
     case Effect::kExitThread:
     case Effect::kExitProcess:
-    case Effect::kDenyIoUring:
-      return true;
-    case Effect::kOwnListener:
-      return has(row, kSeccompOp) && has(row, kSeccompFlags);
+    case Effect::kDenyIoUring: return true;
+    case Effect::kOwnListener: return has(row, kSeccompOp) && has(row, kSeccompFlags);
   }
   return false;
 }
@@ -180,6 +168,8 @@ static_assert(validate_table(),
 
 }  // namespace
 
-std::span<const SyscallSpec> traced_syscalls() noexcept { return kTable; }
+std::span<const SyscallSpec> traced_syscalls() noexcept {
+  return kTable;
+}
 
 }  // namespace roar::seccomp

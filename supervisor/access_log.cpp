@@ -13,7 +13,9 @@ void insert_sorted(std::vector<int>& v, int tid) {
   }
 }
 
-bool has(const std::vector<int>& v, int tid) { return std::binary_search(v.begin(), v.end(), tid); }
+bool has(const std::vector<int>& v, int tid) {
+  return std::binary_search(v.begin(), v.end(), tid);
+}
 
 }  // namespace
 
@@ -24,8 +26,7 @@ void AccessLog::record(std::string_view path, Access access, int tid) {
   }
   FileAccesses& f = it->second;
   switch (access) {
-    case Access::kOpened:
-      break;
+    case Access::kOpened: break;
     case Access::kRead:
       f.read = true;
       insert_sorted(f.read_threads, tid);
@@ -43,17 +44,16 @@ bool AccessLog::contains(std::string_view path, Access access, int tid) const {
     return false;
   }
   switch (access) {
-    case Access::kOpened:
-      return true;
-    case Access::kRead:
-      return has(it->second.read_threads, tid);
-    case Access::kWritten:
-      return has(it->second.written_threads, tid);
+    case Access::kOpened: return true;
+    case Access::kRead: return has(it->second.read_threads, tid);
+    case Access::kWritten: return has(it->second.written_threads, tid);
   }
   return false;
 }
 
-bool AccessLog::contains(std::string_view path) const { return files_.find(path) != files_.end(); }
+bool AccessLog::contains(std::string_view path) const {
+  return files_.find(path) != files_.end();
+}
 
 std::vector<std::pair<std::string, FileAccesses>> AccessLog::sorted() const {
   std::vector<std::pair<std::string, FileAccesses>> out(files_.begin(), files_.end());

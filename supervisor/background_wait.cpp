@@ -46,13 +46,13 @@ void BackgroundWait::step(const ProcessTree& tree, const Log& log,
   if (!announced_ && now - since_ >= kAnnounceAfter) {
     announced_ = true;
     log.warn("the command exited; waiting for %zu background processes it started%s",
-             tree.descendants().size(), timeout_ ? "" : " (--wait-timeout SECONDS bounds the wait)");
+             tree.descendants().size(),
+             timeout_ ? "" : " (--wait-timeout SECONDS bounds the wait)");
   }
   if (timeout_ && now - since_ >= *timeout_) {
     done_ = true;
     const std::size_t n = tree.signal_all(SIGKILL);
-    log.warn("killed %zu background processes still running after --wait-timeout %g", n,
-             *timeout_);
+    log.warn("killed %zu background processes still running after --wait-timeout %g", n, *timeout_);
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%g", *timeout_);
     warnings.push_back(std::string("background processes still running ") + seconds +

@@ -2,7 +2,6 @@
 #include "roar/seccomp/cli.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <iostream>
 

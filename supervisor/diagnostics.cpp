@@ -1,17 +1,16 @@
 // Diagnostics for runs that cannot start and commands that cannot run.
 #include "roar/seccomp/diagnostics.hpp"
 
-#include "roar/seccomp/proc_pids.hpp"
-
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-
-#include <cerrno>
 #include <cstring>
+
+#include "roar/seccomp/proc_pids.hpp"
 
 namespace roar::seccomp {
 
@@ -28,8 +27,7 @@ std::string explain_filter_error(int error) {
     case EPERM:
       return "installing a seccomp filter is denied here (a sandbox or container policy); run "
              "outside it or allow seccomp(2)";
-    default:
-      return std::string("installing the seccomp filter failed: ") + std::strerror(error);
+    default: return std::string("installing the seccomp filter failed: ") + std::strerror(error);
   }
 }
 
@@ -53,8 +51,9 @@ std::optional<std::string> tracing_impossible_here(int proc_dir) {
 void explain_exec_error(const Log& log, const std::string& command, int error) {
   struct stat st {};
   if (command.empty()) {
-    log.error("\"\": command not found (the command is an empty string); give the program to "
-              "run after REPORT");
+    log.error(
+        "\"\": command not found (the command is an empty string); give the program to "
+        "run after REPORT");
   } else if (error == ENOENT || error == ENOTDIR) {
     if (command.find('/') != std::string::npos) {
       log.error("%s: no such file; check the path", command.c_str());

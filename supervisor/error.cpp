@@ -1,7 +1,7 @@
 // Error: rendering for messages.
-#include <cstring>
-
 #include "roar/seccomp/error.hpp"
+
+#include <cstring>
 
 namespace roar::seccomp {
 

@@ -51,7 +51,8 @@ std::vector<std::string> path_candidates(const std::string& name) {
   std::size_t start = 0;
   for (;;) {
     const std::size_t colon = dirs.find(':', start);
-    std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    std::string dir =
+        dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
     out.push_back(dir.empty() ? name : dir + "/" + name);  // an empty entry means the cwd
     if (colon == std::string::npos) {
       return out;

@@ -12,7 +12,9 @@
 
 namespace roar::seccomp {
 
-void Listener::FreeDeleter::operator()(void* p) const noexcept { std::free(p); }
+void Listener::FreeDeleter::operator()(void* p) const noexcept {
+  std::free(p);
+}
 
 Listener::Listener(UniqueFd fd, std::size_t notif_size, std::size_t resp_size)
     : fd_(std::move(fd)),
@@ -28,7 +30,8 @@ Result<Listener> Listener::adopt(UniqueFd fd) {
     return Error::from_errno("seccomp(GET_NOTIF_SIZES)");
   }
   const std::size_t notif = std::max<std::size_t>(sizes.seccomp_notif, sizeof(seccomp_notif));
-  const std::size_t resp = std::max<std::size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp));
+  const std::size_t resp =
+      std::max<std::size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp));
   Listener listener(std::move(fd), notif, resp);
   if (!listener.notif_buf_ || !listener.resp_buf_) {
     return Error{ENOMEM, "allocating notification buffers"};
@@ -76,7 +79,9 @@ Status Listener::respond_continue(std::uint64_t id) {
   return respond(id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 }
 
-Status Listener::respond_error(std::uint64_t id, int error) { return respond(id, -error, 0); }
+Status Listener::respond_error(std::uint64_t id, int error) {
+  return respond(id, -error, 0);
+}
 
 bool Listener::enable_sync_wakeup() noexcept {
   return ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;

@@ -15,21 +15,22 @@ void Log::emit(LogLevel level, const char* fmt, va_list args) const {
   static constexpr char kPrefix[] = "roar-seccomp: ";
   char line[1024];
   int n = std::snprintf(line, sizeof line, "%s", kPrefix);
-  const int body = std::vsnprintf(line + n, sizeof line - static_cast<std::size_t>(n) - 1, fmt, args);
+  const int body =
+      std::vsnprintf(line + n, sizeof line - static_cast<std::size_t>(n) - 1, fmt, args);
   n = body < 0 ? n : std::min<int>(n + body, static_cast<int>(sizeof line) - 2);
   line[n++] = '\n';
   static_cast<void>(::write(STDERR_FILENO, line, static_cast<std::size_t>(n)));
 }
 
-#define ROAR_LOG_METHOD(name, level) \
+#define ROAR_LOG_METHOD(name, level)           \
   void Log::name(const char* fmt, ...) const { \
-    if (!enabled(level)) { \
-      return; \
-    } \
-    va_list args; \
-    va_start(args, fmt); \
-    emit(level, fmt, args); \
-    va_end(args); \
+    if (!enabled(level)) {                     \
+      return;                                  \
+    }                                          \
+    va_list args;                              \
+    va_start(args, fmt);                       \
+    emit(level, fmt, args);                    \
+    va_end(args);                              \
   }
 
 ROAR_LOG_METHOD(error, LogLevel::kError)

@@ -152,8 +152,9 @@ Result<NestReply> NestClient::call(const NestRequest& request, int fd) {
 }
 
 Status NestClient::register_command(const LauncherExec& command, double start_time) {
-  NestRequest request{NestOp::kRegister, 0, command.pid, 0, command.argv, command.argv_fallback,
-                      command.envp, start_time};
+  NestRequest request{
+      NestOp::kRegister, 0,         command.pid, 0, command.argv, command.argv_fallback,
+      command.envp,      start_time};
   Result<NestReply> reply = call(request, -1);
   if (!reply) {
     return reply.error();
@@ -176,8 +177,8 @@ Result<std::string> NestClient::finish(double end_time) {
   std::string bytes(reply->size, '\0');
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = pread(memfd.get(), bytes.data() + done, bytes.size() - done,
-                            static_cast<off_t>(done));
+    const ssize_t n =
+        pread(memfd.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
     if (n <= 0) {
       return Error::from_errno("reading the nested report");
     }
@@ -239,8 +240,7 @@ void NestServer::drop(int fd, NotificationHandler& handler) {
   }
 }
 
-void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir,
-                       const ProcPids* pids) {
+void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir, const ProcPids* pids) {
   const auto it = std::find_if(clients_.begin(), clients_.end(),
                                [fd](const Client& c) { return c.socket.get() == fd; });
   if (it == clients_.end()) {
@@ -274,8 +274,8 @@ void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir,
             : std::nullopt;
     if (report) {
       const std::string bytes = encode_report(*report);
-      const bool written = pwrite(passed.get(), bytes.data(), bytes.size(), 0) ==
-                           static_cast<ssize_t>(bytes.size());
+      const bool written =
+          pwrite(passed.get(), bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size());
       reply = NestReply{written ? 0 : EIO, request.subtree, bytes.size()};
     } else {
       reply.error = ENOENT;

@@ -23,10 +23,10 @@ bool Prepared::quiet() const noexcept {
     case Effect::kTransfer:
     case Effect::kMap:
     case Effect::kResizeFd:
-      return pid_from_cache && !denied && sightings.empty() && !settled_pending && fd_links.empty() &&
-             attribution.events.empty() && !attribution.pending && !attribution.memory_unreadable;
-    default:
-      return false;
+      return pid_from_cache && !denied && sightings.empty() && !settled_pending &&
+             fd_links.empty() && attribution.events.empty() && !attribution.pending &&
+             !attribution.memory_unreadable;
+    default: return false;
   }
 }
 
@@ -87,7 +87,8 @@ void NotificationHandler::see_process(Prepared& p, TraceeView& view) {
     p.sightings.push_back({*pid, ppid, view.cmdline(*pid), view.environ(*pid), false});
   } else if (record->image_may_have_changed) {
     // The first call after an exec (successful or not) shows the current image's argv.
-    p.sightings.push_back({*pid, record->parent_pid, view.cmdline(*pid), view.environ(*pid), false});
+    p.sightings.push_back(
+        {*pid, record->parent_pid, view.cmdline(*pid), view.environ(*pid), false});
   } else if (fd_table_checked) {
     p.sightings.push_back({*pid, record->parent_pid, std::nullopt, std::nullopt, false});
   }
@@ -169,11 +170,8 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
         see_children(p, view, *p.pid);
       }
       break;
-    case Effect::kDenyIoUring:
-      p.error = allow_io_uring_ ? 0 : ENOSYS;
-      break;
-    default:
-      break;
+    case Effect::kDenyIoUring: p.error = allow_io_uring_ ? 0 : ENOSYS; break;
+    default: break;
   }
   if (p.launcher_exec) {
     return p;  // the descriptors open now are the tracer's own, all close-on-exec
@@ -233,7 +231,8 @@ void NotificationHandler::warn(const std::string& message, std::optional<int> pi
 void NotificationHandler::mark_incomplete(std::optional<int> pid) {
   log_.incomplete = true;
   const ProcessRecord* record = pid ? log_.processes.live(*pid) : nullptr;
-  for (const std::uint32_t id : record != nullptr ? record->subtrees : std::vector<std::uint32_t>{}) {
+  for (const std::uint32_t id :
+       record != nullptr ? record->subtrees : std::vector<std::uint32_t>{}) {
     if (const auto it = subtrees_.find(id); it != subtrees_.end()) {
       it->second.incomplete = true;
     }
@@ -292,14 +291,13 @@ void NotificationHandler::commit_effect(const Prepared& p) {
     case Effect::kCloseRange:
       if (p.pid) {
         fd_cache_.release_started(*p.pid, p.tid, std::pair{a.fd_first, a.fd_last});
-        log_.facts.release_fds(*p.pid, static_cast<int>(std::min<std::uint32_t>(a.fd_first, INT32_MAX)),
+        log_.facts.release_fds(*p.pid,
+                               static_cast<int>(std::min<std::uint32_t>(a.fd_first, INT32_MAX)),
                                static_cast<int>(std::min<std::uint32_t>(a.fd_last, INT32_MAX)));
       }
       break;
     case Effect::kRename:
-    case Effect::kLink:
-      fd_cache_.paths_changing(p.tid);
-      break;
+    case Effect::kLink: fd_cache_.paths_changing(p.tid); break;
     case Effect::kExec:
       if (p.pid) {
         if (!p.launcher_exec) {
@@ -317,9 +315,7 @@ void NotificationHandler::commit_effect(const Prepared& p) {
         fd_cache_.disable();
       }
       break;
-    case Effect::kExitThread:
-      log_.processes.thread_exited(p.tid);
-      break;
+    case Effect::kExitThread: log_.processes.thread_exited(p.tid); break;
     case Effect::kExitProcess:
       if (p.pid) {
         // A watched process is forgotten when its pidfd says it is gone: threads still on
@@ -338,19 +334,20 @@ void NotificationHandler::commit_effect(const Prepared& p) {
     case Effect::kDenyIoUring:
       if (p.error != 0) {
         log_.io_uring_refused = true;
-        warn("io_uring_setup was refused with ENOSYS so that the program fell back to system "
-             "calls the tracer sees",
-             p.pid);
+        warn(
+            "io_uring_setup was refused with ENOSYS so that the program fell back to system "
+            "calls the tracer sees",
+            p.pid);
       } else {
         mark_incomplete(p.pid);
         fd_cache_.disable();  // io_uring can close descriptors without a system call
-        warn("io_uring was allowed (--allow-io-uring): file I/O through io_uring is not in this "
-             "report, which is incomplete",
-             p.pid);
+        warn(
+            "io_uring was allowed (--allow-io-uring): file I/O through io_uring is not in this "
+            "report, which is incomplete",
+            p.pid);
       }
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -371,9 +368,10 @@ void NotificationHandler::commit(Prepared&& p) {
   }
   commit_process(p);
   if (p.orphan_without_parent) {
-    warn("a process whose parent died before the tracer saw it is reported with the root as its "
-         "parent",
-         p.pid);
+    warn(
+        "a process whose parent died before the tracer saw it is reported with the root as its "
+        "parent",
+        p.pid);
   }
   for (const FileEvent& e : p.attribution.events) {
     record_access(e, p.tid, p.pid);
@@ -383,16 +381,18 @@ void NotificationHandler::commit(Prepared&& p) {
   }
   if (p.denied) {
     mark_incomplete(p.pid);
-    warn("the descriptors of a traced process could not be inspected through /proc (it is not "
-         "dumpable, or ptrace access to it is denied): reads and writes it made through them "
-         "are missing from this report",
-         p.pid);
+    warn(
+        "the descriptors of a traced process could not be inspected through /proc (it is not "
+        "dumpable, or ptrace access to it is denied): reads and writes it made through them "
+        "are missing from this report",
+        p.pid);
   }
   if (p.attribution.memory_unreadable) {
-    warn("could not read a traced process's memory (ptrace access denied?): path arguments of "
-         "rename, link, truncate and truncating opens were not seen, and byte counts of "
-         "vectored I/O or copy offsets were assumed",
-         p.pid);
+    warn(
+        "could not read a traced process's memory (ptrace access denied?): path arguments of "
+        "rename, link, truncate and truncating opens were not seen, and byte counts of "
+        "vectored I/O or copy offsets were assumed",
+        p.pid);
   }
   if (!p.launcher_exec) {
     for (Launch& launch : launches_) {

@@ -66,7 +66,8 @@ PreflightCheck check_probe_run() {
   const std::string report = base + "/report.msgpack";
   const std::string probe = base + "/probe";
   const std::string errors = base + "/stderr";
-  const std::string script = "printf roar-seccomp-preflight > '" + probe + "' && cat '" + probe + "' > /dev/null";
+  const std::string script =
+      "printf roar-seccomp-preflight > '" + probe + "' && cat '" + probe + "' > /dev/null";
   const pid_t pid = fork();
   if (pid == 0) {
     const int err = open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -74,8 +75,8 @@ PreflightCheck check_probe_run() {
     if (err < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err, 2) < 0) {
       _exit(125);
     }
-    execl("/proc/self/exe", "roar-seccomp", "-q", report.c_str(), "/bin/sh", "-c",
-          script.c_str(), static_cast<char*>(nullptr));
+    execl("/proc/self/exe", "roar-seccomp", "-q", report.c_str(), "/bin/sh", "-c", script.c_str(),
+          static_cast<char*>(nullptr));
     _exit(125);
   }
   int status = 0;
@@ -186,7 +187,8 @@ int run_preflight(const Options& options, const Log& log) {
   if (!missing_command.empty()) {
     result.summary = "command not found: " + missing_command;
   } else {
-    result.summary = result.ok ? "seccomp preflight succeeded" : "seccomp preflight failed: " + failed;
+    result.summary =
+        result.ok ? "seccomp preflight succeeded" : "seccomp preflight failed: " + failed;
   }
   if (options.json) {
     std::cout << to_json(result) << '\n';

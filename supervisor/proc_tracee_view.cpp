@@ -140,8 +140,8 @@ std::optional<FileStat> stat_at(int dir, const char* name, int flags) {
   struct statx stx {};
   // AT_STATX_DONT_SYNC: use cached attributes, so a FUSE file served by a blocked process of
   // the traced tree cannot block the supervisor.
-  if (statx(dir, name, flags | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_SIZE | STATX_NLINK | STATX_INO,
-            &stx) != 0) {
+  if (statx(dir, name, flags | AT_STATX_DONT_SYNC,
+            STATX_TYPE | STATX_SIZE | STATX_NLINK | STATX_INO, &stx) != 0) {
     return std::nullopt;
   }
   return FileStat{static_cast<mode_t>(stx.stx_mode & S_IFMT), stx.stx_size, stx.stx_nlink,
@@ -153,7 +153,8 @@ std::optional<FileStat> ProcTraceeView::fd_stat(int fd) {
 }
 
 std::optional<std::uint64_t> ProcTraceeView::fd_position(int fd) {
-  const std::optional<std::string> info = read_small_file(proc_dir_, ProcPath(proc_tid_, "fdinfo", fd).c_str());
+  const std::optional<std::string> info =
+      read_small_file(proc_dir_, ProcPath(proc_tid_, "fdinfo", fd).c_str());
   if (!info) {
     return std::nullopt;
   }
@@ -276,11 +277,14 @@ std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view 
   const bool in_root = p.front() == '/';
   UniqueFd base;
   if (in_root) {
-    base.reset(openat(proc_dir_, ProcPath(proc_tid_, "root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    base.reset(
+        openat(proc_dir_, ProcPath(proc_tid_, "root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   } else if (dirfd == -100) {  // AT_FDCWD
-    base.reset(openat(proc_dir_, ProcPath(proc_tid_, "cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    base.reset(
+        openat(proc_dir_, ProcPath(proc_tid_, "cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   } else {
-    base.reset(openat(proc_dir_, ProcPath(proc_tid_, "fd", dirfd).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    base.reset(openat(proc_dir_, ProcPath(proc_tid_, "fd", dirfd).c_str(),
+                      O_PATH | O_DIRECTORY | O_CLOEXEC));
   }
   if (!base) {
     return std::nullopt;
@@ -319,7 +323,8 @@ std::optional<FileStat> ProcTraceeView::lstat(const std::string& path) {
 }
 
 std::optional<ThreadStatus> ProcTraceeView::status() {
-  const std::optional<std::string> text = read_small_file(proc_dir_, ProcPath(proc_tid_, "status").c_str());
+  const std::optional<std::string> text =
+      read_small_file(proc_dir_, ProcPath(proc_tid_, "status").c_str());
   if (!text) {
     return std::nullopt;
   }

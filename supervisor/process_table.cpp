@@ -9,8 +9,16 @@ void ProcessTable::add_root(int pid, std::string cmdline, std::string environ) {
   root_pid_ = pid;
   live_[pid] = records_.size();
   latest_[pid] = records_.size();
-  records_.push_back(ProcessRecord{pid, std::nullopt, std::move(cmdline), std::move(environ),
-                                   false, false, false, {}, false, {}});
+  records_.push_back(ProcessRecord{pid,
+                                   std::nullopt,
+                                   std::move(cmdline),
+                                   std::move(environ),
+                                   false,
+                                   false,
+                                   false,
+                                   {},
+                                   false,
+                                   {}});
   remember_thread(pid, pid);
 }
 

@@ -70,8 +70,8 @@ Report build_report(const AccessLog& files, const std::vector<ProcessRecord>& pr
     r.processes.push_back(std::move(rp));
   }
   for (auto& [path, access] : files.sorted()) {
-    r.files.push_back(ReportFile{path, access.read, access.written, access.read_threads,
-                                 access.written_threads});
+    r.files.push_back(
+        ReportFile{path, access.read, access.written, access.read_threads, access.written_threads});
   }
   r.warnings = warnings.lines();
   return r;

@@ -17,7 +17,8 @@ Result<ReportDestination> ReportDestination::open(const std::string& path) {
     return Error{EISDIR, path};
   }
   const std::size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   if (name == "." || name == "..") {
     return Error{EISDIR, path};
@@ -53,7 +54,8 @@ std::optional<std::string> ReportDestination::canonical_path() const {
 
 Result<UniqueFd> ReportDestination::create_temporary(std::string& name) const {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    name = ".roar-seccomp-" + std::to_string(getpid()) + "-" + std::to_string(next_temp_++) + ".tmp";
+    name =
+        ".roar-seccomp-" + std::to_string(getpid()) + "-" + std::to_string(next_temp_++) + ".tmp";
     UniqueFd fd(openat(dir_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
     if (fd) {
       return fd;

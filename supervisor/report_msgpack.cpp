@@ -23,7 +23,9 @@ void pack_path(Packer& pk, std::string_view path) {
   }
 }
 
-void pack_text(Packer& pk, std::string_view s) { pack_str(pk, to_valid_utf8(s)); }
+void pack_text(Packer& pk, std::string_view s) {
+  pack_str(pk, to_valid_utf8(s));
+}
 
 void pack_env(Packer& pk, const std::map<std::string, std::string>& env) {
   pk.pack_map(static_cast<std::uint32_t>(env.size()));
@@ -157,7 +159,8 @@ std::map<std::string, std::string> as_env(const msgpack::object& o) {
 
 ReportProcess as_process(const msgpack::object& o) {
   ReportProcess p;
-  if (const auto* kv = find(o, "pid")) p.pid = kv->val.as<int>();
+  if (const auto* kv = find(o, "pid"))
+    p.pid = kv->val.as<int>();
   if (const auto* kv = find(o, "parent_pid"); kv && kv->val.type != msgpack::type::NIL) {
     p.parent_pid = kv->val.as<int>();
   }
@@ -167,23 +170,30 @@ ReportProcess as_process(const msgpack::object& o) {
       p.command.push_back(as_bytes(a.ptr[i]));
     }
   }
-  if (const auto* kv = find(o, "env")) p.env = as_env(kv->val);
+  if (const auto* kv = find(o, "env"))
+    p.env = as_env(kv->val);
   return p;
 }
 
 ReportFile as_file(const msgpack::object& o) {
   ReportFile f;
-  if (const auto* kv = find(o, "path")) f.path = as_bytes(kv->val);
-  if (const auto* kv = find(o, "read")) f.read = kv->val.as<bool>();
-  if (const auto* kv = find(o, "written")) f.written = kv->val.as<bool>();
-  if (const auto* kv = find(o, "read_threads")) f.read_threads = as_ints(kv->val);
-  if (const auto* kv = find(o, "written_threads")) f.written_threads = as_ints(kv->val);
+  if (const auto* kv = find(o, "path"))
+    f.path = as_bytes(kv->val);
+  if (const auto* kv = find(o, "read"))
+    f.read = kv->val.as<bool>();
+  if (const auto* kv = find(o, "written"))
+    f.written = kv->val.as<bool>();
+  if (const auto* kv = find(o, "read_threads"))
+    f.read_threads = as_ints(kv->val);
+  if (const auto* kv = find(o, "written_threads"))
+    f.written_threads = as_ints(kv->val);
   return f;
 }
 
 Report as_report(const msgpack::object& root) {
   Report r;
-  if (const auto* kv = find(root, "version")) r.version = kv->val.as<int>();
+  if (const auto* kv = find(root, "version"))
+    r.version = kv->val.as<int>();
   if (const auto* kv = find(root, "processes")) {
     const msgpack::object_array& a = as_array(kv->val, "processes");
     for (std::uint32_t i = 0; i < a.size; ++i) {
@@ -196,12 +206,18 @@ Report as_report(const msgpack::object& root) {
       r.files.push_back(as_file(a.ptr[i]));
     }
   }
-  if (const auto* kv = find(root, "env_accessed")) r.env_accessed = as_env(kv->val);
-  if (const auto* kv = find(root, "start_time")) r.start_time = kv->val.as<double>();
-  if (const auto* kv = find(root, "end_time")) r.end_time = kv->val.as<double>();
-  if (const auto* kv = find(root, "tracer_mode")) r.tracer_mode = as_bytes(kv->val);
-  if (const auto* kv = find(root, "events_dropped")) r.events_dropped = kv->val.as<std::uint64_t>();
-  if (const auto* kv = find(root, "complete")) r.complete = kv->val.as<bool>();
+  if (const auto* kv = find(root, "env_accessed"))
+    r.env_accessed = as_env(kv->val);
+  if (const auto* kv = find(root, "start_time"))
+    r.start_time = kv->val.as<double>();
+  if (const auto* kv = find(root, "end_time"))
+    r.end_time = kv->val.as<double>();
+  if (const auto* kv = find(root, "tracer_mode"))
+    r.tracer_mode = as_bytes(kv->val);
+  if (const auto* kv = find(root, "events_dropped"))
+    r.events_dropped = kv->val.as<std::uint64_t>();
+  if (const auto* kv = find(root, "complete"))
+    r.complete = kv->val.as<bool>();
   if (const auto* kv = find(root, "warnings")) {
     const msgpack::object_array& a = as_array(kv->val, "warnings");
     for (std::uint32_t i = 0; i < a.size; ++i) {

@@ -210,8 +210,7 @@ bool TracedRun::start_own(UniqueFd listener_fd) {
   stop_.reset(eventfd(0, EFD_CLOEXEC));
   supervisor_ = std::make_unique<Supervisor>(*listener_, *handler_, watcher,
                                              nest_server_ ? &*nest_server_ : nullptr,
-                                             proc_dir_.get(), &*pids_, caps_, stop_.get(),
-                                             log_);
+                                             proc_dir_.get(), &*pids_, caps_, stop_.get(), log_);
   supervising_ = std::thread([this] { supervisor_->run(); });
   return true;
 }
@@ -234,7 +233,8 @@ bool TracedRun::delegate_or_run_untraced(const std::string& cause, int error) {
     }
   }
   if (options_.if_untraceable != "run") {
-    log_.error("cannot trace: %s; run it with --if-untraceable run to run it untraced", cause.c_str());
+    log_.error("cannot trace: %s; run it with --if-untraceable run to run it untraced",
+               cause.c_str());
     give_up_on_child();
     return false;
   }
@@ -367,12 +367,10 @@ void TracedRun::write(Report report) {
                options_.report.c_str(), path.c_str());
   }
   const std::string bytes = encode_report(report);
-  Status written = path == options_.report ? destination_->write(bytes)
-                                           : [&]() -> Status {
-                                               Result<ReportDestination> alt =
-                                                   ReportDestination::open(path);
-                                               return alt ? alt->write(bytes) : alt.error();
-                                             }();
+  Status written = path == options_.report ? destination_->write(bytes) : [&]() -> Status {
+    Result<ReportDestination> alt = ReportDestination::open(path);
+    return alt ? alt->write(bytes) : alt.error();
+  }();
   if (!written) {
     log_.error("writing the report failed: %s", written.error().message().c_str());
   }

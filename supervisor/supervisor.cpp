@@ -1,7 +1,6 @@
 // Supervisor: receive -> read /proc -> ID_VALID -> answer -> record, for every notification.
 #include "roar/seccomp/supervisor.hpp"
 
-
 #include <cstring>
 
 #include "roar/seccomp/proc_tracee_view.hpp"

@@ -20,12 +20,16 @@ std::size_t sequence_length(std::string_view s, std::size_t i) noexcept {
     len = 2;
   } else if (b0 >= 0xe0 && b0 <= 0xef) {
     len = 3;
-    if (b0 == 0xe0) lo = 0xa0;  // no overlongs
-    if (b0 == 0xed) hi = 0x9f;  // no surrogates
+    if (b0 == 0xe0)
+      lo = 0xa0;  // no overlongs
+    if (b0 == 0xed)
+      hi = 0x9f;  // no surrogates
   } else if (b0 >= 0xf0 && b0 <= 0xf4) {
     len = 4;
-    if (b0 == 0xf0) lo = 0x90;
-    if (b0 == 0xf4) hi = 0x8f;  // nothing above U+10FFFF
+    if (b0 == 0xf0)
+      lo = 0x90;
+    if (b0 == 0xf4)
+      hi = 0x8f;  // nothing above U+10FFFF
   } else {
     return 0;
   }

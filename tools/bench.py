@@ -98,7 +98,8 @@ def main():
                 medians.append(statistics.median(timed(wrap(cmd), tmp) for _ in range(args.runs)))
             base = medians[0]
             cells = [f"{base:.2f} s"] + [f"{m:.2f} s ({m / base:.1f}x)" for m in medians[1:]]
-            print(f"| {name} | {' | '.join(cells)} |", flush=True)
+            label = name.replace("|", "\\|")  # a pipe would end the Markdown cell
+            print(f"| {label} | {' | '.join(cells)} |", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

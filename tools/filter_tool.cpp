@@ -2,7 +2,6 @@
 #include <linux/seccomp.h>
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -100,8 +99,8 @@ void print_table(std::ostream& out, const std::vector<ResolvedSyscall>& resolved
     if (abi.nr_flag != 0) {
       char flag[16];
       std::snprintf(flag, sizeof flag, "0x%x", abi.nr_flag);
-      out << "# " << to_string(abi.abi) << " numbers are shown without the ABI's flag bit "
-          << flag << "\n";
+      out << "# " << to_string(abi.abi) << " numbers are shown without the ABI's flag bit " << flag
+          << "\n";
     }
   }
   out << "# '-' in an ABI column: the call does not exist there or the row does not apply\n";
@@ -155,9 +154,7 @@ int fail(const Error& error) {
 int run(View view) {
   const std::vector<ResolvedSyscall> resolved = resolve_table(traced_syscalls());
   switch (view) {
-    case View::kTable:
-      print_table(std::cout, resolved);
-      break;
+    case View::kTable: print_table(std::cout, resolved); break;
     case View::kPfc: {
       const Result<std::string> listing = filter_listing(resolved);
       if (!listing) {

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -102,9 +101,12 @@ std::string escaped_byte(unsigned char b) {
 
 // Length of the UTF-8 sequence a lead byte announces; 0 for a byte that cannot start one.
 std::size_t announced_length(unsigned char lead) {
-  if (lead >= 0xc2 && lead <= 0xdf) return 2;
-  if (lead >= 0xe0 && lead <= 0xef) return 3;
-  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  if (lead >= 0xc2 && lead <= 0xdf)
+    return 2;
+  if (lead >= 0xe0 && lead <= 0xef)
+    return 3;
+  if (lead >= 0xf0 && lead <= 0xf4)
+    return 4;
   return 0;
 }
 
@@ -480,7 +482,8 @@ constexpr const char* kFooter =
     "         printable ASCII or printable UTF-8 is shown as \\xNN.\n"
     "  json   one object with the report's keys and nesting (version, processes, files,\n"
     "         opened_files, read_files, written_files, env_accessed, start_time, end_time,\n"
-    "         tracer_mode, events_dropped, complete, warnings; empty lists and maps omitted as in the\n"
+    "         tracer_mode, events_dropped, complete, warnings; empty lists and maps omitted as in "
+    "the\n"
     "         report). A path that is not valid UTF-8 is written as {\"bytes_hex\": \"HEX\"}, its\n"
     "         bytes in lowercase hex, so that no byte is lost; every other path is a string.\n"
     "Exit status: 0 on success, 1 if REPORT cannot be read or is not a report, 2 on bad usage.";

@@ -23,16 +23,16 @@ struct FileEvent {
 // settled when the same thread traps again (its call has then returned) or when the run ends.
 struct PendingCheck {
   enum class Kind {
-    kSinkAdvanced,     // splice out of an empty pipe: written iff the sink's offset moved
-    kRenamed,          // written iff `path` now names `expect`
-    kExchanged,        // both written iff `path` names `expect` and `path2` names `expect2`
-    kLinked,           // written iff `path` now names `expect`; names an O_TMPFILE file
-    kResized,          // written iff `path` names `expect` and has size `length`
-    kTruncatingOpen,   // `fd` (the lowest free number) now names `path`: a truncating fd
+    kSinkAdvanced,    // splice out of an empty pipe: written iff the sink's offset moved
+    kRenamed,         // written iff `path` now names `expect`
+    kExchanged,       // both written iff `path` names `expect` and `path2` names `expect2`
+    kLinked,          // written iff `path` now names `expect`; names an O_TMPFILE file
+    kResized,         // written iff `path` names `expect` and has size `length`
+    kTruncatingOpen,  // `fd` (the lowest free number) now names `path`: a truncating fd
   };
-  int fd = kNoFd;                 // kSinkAdvanced: the sink descriptor
-  std::uint64_t offset_ptr = 0;   // kSinkAdvanced: loff_t* the kernel advances, 0 = fd position
-  std::uint64_t before = 0;       // kSinkAdvanced: the offset when the call was made
+  int fd = kNoFd;                // kSinkAdvanced: the sink descriptor
+  std::uint64_t offset_ptr = 0;  // kSinkAdvanced: loff_t* the kernel advances, 0 = fd position
+  std::uint64_t before = 0;      // kSinkAdvanced: the offset when the call was made
   std::string path;
   Kind kind = Kind::kSinkAdvanced;
   FileId expect;
@@ -49,9 +49,9 @@ struct Attribution {
 
 // Who makes the call, and what earlier calls established.
 struct CallContext {
-  const AccessLog& known;   // lets rules skip checks whose answer could not add anything new
+  const AccessLog& known;  // lets rules skip checks whose answer could not add anything new
   int tid = 0;
-  std::optional<int> pid;   // the caller's process, when known
+  std::optional<int> pid;  // the caller's process, when known
   const FileFacts* facts = nullptr;
 };
 
@@ -61,7 +61,7 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
 
 struct Settlement {
   std::vector<FileEvent> events;
-  std::optional<std::pair<int, FileId>> truncating_fd;  // kTruncatingOpen: fd and its file
+  std::optional<std::pair<int, FileId>> truncating_fd;         // kTruncatingOpen: fd and its file
   std::optional<std::pair<FileId, std::string>> tmpfile_name;  // kLinked of an O_TMPFILE file
 };
 

@@ -23,7 +23,7 @@ struct Options {
   int verbose = 0;
   bool quiet = false;
   bool allow_io_uring = false;
-  std::optional<double> wait_timeout;  // seconds to wait for background processes; none: forever
+  std::optional<double> wait_timeout;   // seconds to wait for background processes; none: forever
   std::string if_untraceable = "fail";  // "fail" (exit 125) or "run" (untraced, incomplete report)
 
   [[nodiscard]] LogLevel log_level() const noexcept;

@@ -42,7 +42,8 @@ class FdPathCache {
 
   // Thread `tid` of `pid` is about to release `fds` (all of them when nullopt): forget them
   // and store nothing for the process until the thread's next notification (release_done).
-  void release_started(int pid, int tid, std::optional<std::pair<std::uint32_t, std::uint32_t>> fds);
+  void release_started(int pid, int tid,
+                       std::optional<std::pair<std::uint32_t, std::uint32_t>> fds);
   // Thread `tid` is about to rename or link: any path may change. Forget every link and store
   // none until its next notification.
   void paths_changing(int tid);
@@ -75,7 +76,9 @@ class CachingView final : public TraceeView {
   bool read_memory(std::uint64_t addr, void* out, std::size_t len) override {
     return inner_.read_memory(addr, out, len);
   }
-  std::optional<std::string> read_path(std::uint64_t addr) override { return inner_.read_path(addr); }
+  std::optional<std::string> read_path(std::uint64_t addr) override {
+    return inner_.read_path(addr);
+  }
   std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override {
     return inner_.resolve(dirfd, path, follow);
   }

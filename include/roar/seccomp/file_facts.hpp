@@ -28,8 +28,7 @@ class FileFacts {
   }
   // Descriptors first..last of `pid` are released (all of a process that execs or exits).
   void release_fds(int pid, int first = 0, int last = INT32_MAX) {
-    truncating_.erase(truncating_.lower_bound({pid, first}),
-                      truncating_.upper_bound({pid, last}));
+    truncating_.erase(truncating_.lower_bound({pid, first}), truncating_.upper_bound({pid, last}));
   }
   void forget_process(int pid) { release_fds(pid); }
 

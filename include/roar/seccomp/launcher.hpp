@@ -17,7 +17,7 @@ namespace roar::seccomp {
 struct LaunchRequest {
   std::vector<std::string> command;  // argv; command[0] is looked up on PATH like execvp
   const BpfProgram* filter = nullptr;
-  sigset_t command_mask{};  // the signal mask the command starts with: the tracer's caller's
+  sigset_t command_mask{};   // the signal mask the command starts with: the tracer's caller's
   bool no_new_privs = true;  // required to install a filter without CAP_SYS_ADMIN
 };
 
@@ -40,7 +40,7 @@ enum class LaunchStage : int { kSetup = 1, kFilter = 2, kListener = 3, kExec = 4
 
 struct ChildReport {
   LaunchStage stage;
-  int error;        // errno of the failed step (0 with kListener)
+  int error;          // errno of the failed step (0 with kListener)
   UniqueFd listener;  // with kListener
 };
 

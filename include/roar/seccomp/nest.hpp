@@ -27,13 +27,13 @@ enum class NestOp : std::uint32_t { kRegister = 1, kFinish = 2 };
 
 struct NestRequest {
   NestOp op;
-  std::uint32_t subtree;     // kFinish
-  std::int32_t pid;          // kRegister: the command, forked and waiting to exec
+  std::uint32_t subtree;  // kFinish
+  std::int32_t pid;       // kRegister: the command, forked and waiting to exec
   std::int32_t reserved;
-  std::uint64_t argv;        // kRegister: its LauncherExec pointers
+  std::uint64_t argv;  // kRegister: its LauncherExec pointers
   std::uint64_t argv_fallback;
   std::uint64_t envp;
-  double time;               // kRegister: start time; kFinish: end time
+  double time;  // kRegister: start time; kFinish: end time
 };
 
 struct NestReply {

@@ -56,7 +56,7 @@ struct Prepared {
   std::optional<int> pid;  // the caller's process
   bool pid_from_cache = false;
   bool orphan_without_parent = false;  // first seen after its parent died
-  bool denied = false;  // /proc refused to show the caller: what it did is unknown
+  bool denied = false;                 // /proc refused to show the caller: what it did is unknown
   Attribution attribution;
   std::vector<ProcessSighting> sightings;
   UniqueFd pidfd;      // for a process seen for the first time

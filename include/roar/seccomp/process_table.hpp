@@ -12,15 +12,15 @@ namespace roar::seccomp {
 
 struct ProcessRecord {
   int pid = 0;
-  std::optional<int> parent_pid;  // nullopt for the root only
-  std::string cmdline;            // NUL-separated argv, as /proc/<pid>/cmdline shows it
-  std::string environ;            // NUL-separated environment
+  std::optional<int> parent_pid;        // nullopt for the root only
+  std::string cmdline;                  // NUL-separated argv, as /proc/<pid>/cmdline shows it
+  std::string environ;                  // NUL-separated environment
   bool image_may_have_changed = false;  // an exec ran since cmdline/environ were read
   bool exited = false;
   bool watched = false;  // its pidfd is watched: its tids and fds may be cached
   // argv its latest exec was given, for a process that dies before /proc could confirm it
   std::optional<std::string> exec_argv;
-  bool fd_table_checked = false;  // compared with its parent's descriptor table
+  bool fd_table_checked = false;        // compared with its parent's descriptor table
   std::vector<std::uint32_t> subtrees;  // nested runs whose command this process descends from
 };
 
@@ -78,10 +78,10 @@ class ProcessTable {
  private:
   int root_pid_ = 0;
   std::vector<ProcessRecord> records_;
-  std::unordered_map<int, std::size_t> live_;    // pid -> index into records_
-  std::unordered_set<int> exited_;               // pids of recorded processes that exited
-  std::unordered_map<int, std::size_t> latest_;  // pid -> index of its latest record
-  std::unordered_map<int, int> tgid_of_;         // tid -> pid
+  std::unordered_map<int, std::size_t> live_;          // pid -> index into records_
+  std::unordered_set<int> exited_;                     // pids of recorded processes that exited
+  std::unordered_map<int, std::size_t> latest_;        // pid -> index of its latest record
+  std::unordered_map<int, int> tgid_of_;               // tid -> pid
   std::unordered_map<int, std::vector<int>> threads_;  // pid -> tids seen
   std::unordered_map<int, std::vector<std::uint32_t>> subtree_tracers_;  // tracer pid -> ids
 };

@@ -42,7 +42,7 @@ struct SyscallArgs {
   std::uint32_t at_flags = 0;
   std::optional<std::int64_t> length;
   std::optional<std::uint64_t> unshare_flags;
-  std::uint64_t argv = 0;                    // address of an exec's argv array
+  std::uint64_t argv = 0;  // address of an exec's argv array
 };
 
 // Decodes `regs` (seccomp_data.args) of a call described by `spec` on `abi`. Integer arguments

@@ -14,7 +14,9 @@ inline constexpr std::size_t kAbiCount = 5;
 
 // Set of ABIs a table row applies to.
 using AbiMask = std::uint8_t;
-constexpr AbiMask abi_bit(Abi abi) { return static_cast<AbiMask>(1U << static_cast<unsigned>(abi)); }
+constexpr AbiMask abi_bit(Abi abi) {
+  return static_cast<AbiMask>(1U << static_cast<unsigned>(abi));
+}
 inline constexpr AbiMask kAllAbis = 0xff;
 
 // The role of one argument register. The decoder switches only over roles, never over syscalls,
@@ -58,24 +60,24 @@ enum class ArgRole : std::uint8_t {
 
 // What the call does to files, as far as attribution is concerned.
 enum class Effect : std::uint8_t {
-  kRead,          // bytes from kFdIn's file reach the process
-  kWrite,         // bytes from the process reach kFdOut's file
-  kTransfer,      // bytes move from kFdIn's file to kFdOut's file inside the kernel
-  kMap,           // kFdMapped's file is mapped: readable mapping = read, shared writable = written
-  kClose,         // kFdClosed is released
-  kCloseRange,    // kFdFirst..kFdLast are released (or marked close-on-exec)
-  kOpen,          // an open that truncates: remembered so that mapping the file back is no read
-  kRename,        // kPath is moved to kNewPath (both swap with RENAME_EXCHANGE)
-  kLink,          // kNewPath becomes a new name of kPath (or of the fd kPathDirFd, AT_EMPTY_PATH)
-  kResizePath,    // kPath's file is truncated or extended to kLength
-  kResizeFd,      // kFdOut's file is truncated, extended or allocated
-  kWait,          // the caller waits for children: they (zombies included) are looked up
-  kUnshare,       // the caller stops sharing its descriptor table with its threads
-  kExec,          // the process image is replaced and close-on-exec fds are released
-  kExitThread,    // the calling thread ends
-  kExitProcess,   // every thread of the process ends and its fds are released
-  kDenyIoUring,   // refused with ENOSYS: io_uring moves bytes without syscalls we can see
-  kOwnListener,   // the program asks for a seccomp listener of its own: the kernel refuses it
+  kRead,         // bytes from kFdIn's file reach the process
+  kWrite,        // bytes from the process reach kFdOut's file
+  kTransfer,     // bytes move from kFdIn's file to kFdOut's file inside the kernel
+  kMap,          // kFdMapped's file is mapped: readable mapping = read, shared writable = written
+  kClose,        // kFdClosed is released
+  kCloseRange,   // kFdFirst..kFdLast are released (or marked close-on-exec)
+  kOpen,         // an open that truncates: reading back through its descriptor is no read
+  kRename,       // kPath is moved to kNewPath (both swap with RENAME_EXCHANGE)
+  kLink,         // kNewPath becomes a new name of kPath (or of the fd kPathDirFd, AT_EMPTY_PATH)
+  kResizePath,   // kPath's file is truncated or extended to kLength
+  kResizeFd,     // kFdOut's file is truncated, extended or allocated
+  kWait,         // the caller waits for children: they (zombies included) are looked up
+  kUnshare,      // the caller stops sharing its descriptor table with its threads
+  kExec,         // the process image is replaced and close-on-exec fds are released
+  kExitThread,   // the calling thread ends
+  kExitProcess,  // every thread of the process ends and its fds are released
+  kDenyIoUring,  // refused with ENOSYS: io_uring moves bytes without syscalls we can see
+  kOwnListener,  // the program asks for a seccomp listener of its own: the kernel refuses it
 };
 
 // One row of the table. Rows are keyed by name; numbers come from libseccomp per ABI. A name
