@@ -57,7 +57,7 @@ def stage_and_drop_privileges(test):
     try:
         os.chmod(stage, 0o755)
         env = dict(os.environ)
-        for var in ("ROAR_SECCOMP", "ROAR_SECCOMP_REPORT"):
+        for var in ("ROAR_SECCOMP", "ROAR_SECCOMP_REPORT", "ROAR_SECCOMP_FILTER"):
             if env.get(var) and os.path.exists(env[var]):
                 dest = os.path.join(stage, os.path.basename(env[var]))
                 shutil.copy2(env[var], dest)

@@ -2,10 +2,7 @@
 roar's own msgpack decoding (paths that are not UTF-8 included) and as a table with R/W flags;
 roar-seccomp-filter prints the filter generated from filters/syscall_table.cpp.
 
-roar-seccomp-filter is looked up next to roar-seccomp-report (one build directory). The
-unprivileged variant stages only the binaries named in ROAR_SECCOMP and ROAR_SECCOMP_REPORT, so
-there the filter scenarios skip; the filter printer needs no privileges, the invoker variant
-covers it.
+The binaries come from ROAR_SECCOMP_REPORT and ROAR_SECCOMP_FILTER, which ctest sets.
 """
 import ctypes
 import ctypes.util
@@ -47,11 +44,9 @@ def report_tool():
 
 
 def filter_tool():
-    path = os.path.join(os.path.dirname(report_tool()), "roar-seccomp-filter")
-    if not os.path.exists(path):
-        skip(f"roar-seccomp-filter is not next to {REPORT_TOOL}: the unprivileged variant stages "
-             "only the binaries named in ROAR_SECCOMP and ROAR_SECCOMP_REPORT (the invoker "
-             "variant covers the filter printer, which needs no privileges)")
+    path = os.environ.get("ROAR_SECCOMP_FILTER", "")
+    if not path:
+        skip("ROAR_SECCOMP_FILTER is not set: run the scenarios through ctest")
     return path
 
 
