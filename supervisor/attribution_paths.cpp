@@ -19,6 +19,11 @@ std::optional<std::string> Rule::path_argument(std::uint64_t addr) {
   return path;
 }
 
+bool Rule::needs_lookup(const ResolvedPath& resolved) {
+  out.path_unresolved = out.path_unresolved || !resolved.looked_up;
+  return resolved.looked_up;
+}
+
 void Rule::open() {
   std::uint64_t flags = args.open_flags.value_or(O_CREAT | O_WRONLY | O_TRUNC);  // creat(2)
   if (args.open_how != 0) {
@@ -66,21 +71,23 @@ void Rule::rename() {
   }
   const auto source = view.resolve(args.path_dirfd, *from, false);
   const auto target = view.resolve(args.new_path_dirfd, *to, false);
-  if (!source || !target || !source->stat) {
-    return;  // nothing to move: the call fails
+  if (!source || !target || !needs_lookup(*source) || !source->stat) {
+    return;  // nothing to move (the call fails), or not known what
   }
   PendingCheck check;
   check.path = target->path;
   check.expect = source->stat->id;
   if ((args.rename_flags & RENAME_EXCHANGE) != 0) {
-    if (!target->stat) {
+    if (!needs_lookup(*target) || !target->stat) {
       return;  // exchanging with nothing fails
     }
     check.kind = PendingCheck::Kind::kExchanged;
     check.path2 = source->path;
     check.expect2 = target->stat->id;
   } else {
-    if (target->stat &&
+    // A target that was not looked up is left to the check: after a refused RENAME_NOREPLACE
+    // it still names another file.
+    if (target->looked_up && target->stat &&
         ((args.rename_flags & RENAME_NOREPLACE) != 0 || target->stat->id == source->stat->id)) {
       return;  // refused, or two names of one file: nothing changes
     }
@@ -107,10 +114,14 @@ void Rule::link() {
     source = view.fd_stat(args.path_dirfd);  // linkat(fd, "", ..., AT_EMPTY_PATH)
   } else if (const auto resolved =
                  view.resolve(args.path_dirfd, from, (args.at_flags & AT_SYMLINK_FOLLOW) != 0)) {
+    if (!needs_lookup(*resolved)) {
+      return;
+    }
     source = resolved->stat;
   }
   const auto target = view.resolve(args.new_path_dirfd, *to, false);
-  if (!source || !target || target->stat) {
+  // A target that was not looked up is left to the check (EEXIST leaves another file there).
+  if (!source || !target || (target->looked_up && target->stat)) {
     return;  // no source, or the new name is taken (EEXIST)
   }
   PendingCheck check;
@@ -126,7 +137,7 @@ void Rule::resize_path() {
     return;
   }
   const auto resolved = view.resolve(args.path_dirfd, *path, true);
-  if (!resolved || !resolved->stat || resolved->stat->type != S_IFREG) {
+  if (!resolved || !needs_lookup(*resolved) || !resolved->stat || resolved->stat->type != S_IFREG) {
     return;
   }
   const auto length = static_cast<std::uint64_t>(*args.length);

@@ -51,6 +51,8 @@ struct Rule {
   // Another descriptor of the same file reads it like any file.
   bool own_truncated_file(int fd);
   std::optional<std::string> path_argument(std::uint64_t addr);
+  // Whether what `resolved` names was looked up; notes the loss if it was not.
+  bool needs_lookup(const ResolvedPath& resolved);
   void open();
   void rename();
   void link();

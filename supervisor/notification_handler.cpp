@@ -23,9 +23,9 @@ bool Prepared::quiet() const noexcept {
     case Effect::kTransfer:
     case Effect::kMap:
     case Effect::kResizeFd:
-      return pid_from_cache && !denied && sightings.empty() && !settled_pending &&
+      return pid_from_cache && !denied && !walk_refused && sightings.empty() && !settled_pending &&
              fd_links.empty() && attribution.events.empty() && !attribution.pending &&
-             !attribution.memory_unreadable;
+             !attribution.memory_unreadable && !attribution.path_unresolved;
     default: return false;
   }
 }
@@ -186,6 +186,7 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
     p.attribution = attribute(*p.spec, p.args, *abi, view, context);
   }
   p.denied = view.denied();
+  p.walk_refused = view.walk_refused();
   return p;
 }
 
@@ -387,6 +388,10 @@ void NotificationHandler::commit(Prepared&& p) {
         "are missing from this report",
         p.pid);
   }
+  if (p.walk_refused || p.attribution.path_unresolved) {
+    mark_incomplete(p.pid);
+    warn(kWalkRefusedWarning, p.pid);
+  }
   if (p.attribution.memory_unreadable) {
     warn(
         "could not read a traced process's memory (ptrace access denied?): path arguments of "
@@ -448,6 +453,10 @@ void NotificationHandler::settle_remaining(TraceeView& view) {
     }
   }
   orphaned_.clear();
+  if (view.walk_refused()) {
+    log_.incomplete = true;
+    log_.warnings.add(kWalkRefusedWarning);
+  }
 }
 
 }  // namespace roar::seccomp

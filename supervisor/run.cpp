@@ -117,6 +117,7 @@ class TracedRun {
   std::optional<BpfProgram> filter_;
   UniqueFd proc_dir_;
   std::optional<ProcPids> pids_;
+  FuseMounts fuse_before_run_;
   UniqueFd signals_;
   sigset_t caller_mask_{};
   LaunchedChild child_;
@@ -169,6 +170,7 @@ bool TracedRun::prepare() {
   if (!pids_->identity()) {
     log_.info("/proc shows another pid namespace: translating pids");
   }
+  fuse_before_run_ = FuseMounts::before_run(proc_dir_.get());
   signals_.reset(signalfd(-1, &handled, SFD_CLOEXEC));
   // Orphans of the tree are re-parented to us, so every descendant is waited for and stays
   // our descendant for /proc access under Yama.
@@ -208,9 +210,9 @@ bool TracedRun::start_own(UniqueFd listener_fd) {
   handler_ = std::make_unique<NotificationHandler>(*index_, trace_, child_.exec,
                                                    options_.allow_io_uring, watcher);
   stop_.reset(eventfd(0, EFD_CLOEXEC));
-  supervisor_ = std::make_unique<Supervisor>(*listener_, *handler_, watcher,
-                                             nest_server_ ? &*nest_server_ : nullptr,
-                                             proc_dir_.get(), &*pids_, caps_, stop_.get(), log_);
+  supervisor_ = std::make_unique<Supervisor>(
+      *listener_, *handler_, watcher, nest_server_ ? &*nest_server_ : nullptr, proc_dir_.get(),
+      &*pids_, &fuse_before_run_, caps_, stop_.get(), log_);
   supervising_ = std::thread([this] { supervisor_->run(); });
   return true;
 }
@@ -313,7 +315,7 @@ Report TracedRun::own_report() {
   const std::uint64_t one = 1;
   static_cast<void>(::write(stop_.get(), &one, sizeof one));
   supervising_.join();
-  ProcTraceeView final_state(proc_dir_.get(), 0, caps_, &*pids_);
+  ProcTraceeView final_state(proc_dir_.get(), 0, caps_, &*pids_, &fuse_before_run_);
   handler_->settle_remaining(final_state);
   Report report = build_report(trace_, start_time_, unix_now());
   report.complete = !trace_.incomplete;

@@ -19,7 +19,7 @@ void Supervisor::serve_one() noexcept {
   Prepared prepared;
   bool prepared_ok = true;
   try {
-    ProcTraceeView view(proc_dir_, n->tid, caps_, pids_);
+    ProcTraceeView view(proc_dir_, n->tid, caps_, pids_, fuse_);
     prepared = handler_.prepare(*n, view);
   } catch (const std::exception& e) {
     // Nothing may keep a traced thread waiting: answer even if attribution failed.

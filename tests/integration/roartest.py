@@ -149,7 +149,12 @@ def trace(cmd, cwd, *, tracer_args=(), stdin=None, stdout=subprocess.PIPE, env=N
                                 stderr=subprocess.PIPE, env=env)
         if send_signal is not None:
             send_signal(proc)
-        out, err = proc.communicate(timeout=timeout)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # its PDEATHSIG ends the tree's root
+            proc.communicate()
+            raise AssertionError(f"the traced run did not end within {timeout} s: it hangs")
         proc.stdout, proc.stderr = out, err
         raw = None
         decoded = None

@@ -5,7 +5,8 @@ and counts for nothing), when threads and processes vanish with calls pending (R
 fail with ENOENT), and when traced processes block on pipes and FIFOs (it never blocks on them
 itself); a program that installs a seccomp filter of its own is still traced, and one that asks
 for a listener of its own gets the kernel's EBUSY with a report warning; SIGKILL of the tracer
-does not leave the command hanging.
+does not leave the command hanging. A FUSE file system served by a process of the traced tree
+(fx_fuse, raw /dev/fuse in a user namespace) never makes the supervisor wait on that process.
 
 A notification that is never answered leaves its thread blocked, so the run hangs: every run here
 is bounded (trace()'s timeout) and fails rather than hangs. A failed RECV/SEND is logged as a
@@ -13,8 +14,8 @@ is bounded (trace()'s timeout) and fails rather than hangs. A failed RECV/SEND i
 check every call they make (fx_stress exits 3 on a failed call, EINTR included where SA_RESTART
 must restart it, and 4 on a wrong result), so "all I/O succeeded" is the fixture's exit status 0.
 
-Not covered: FUSE (no FUSE file system is available to unprivileged tests here), and the freezer
-or a ptrace attach as sources of re-notification (they need privileges or a second tracer).
+Not covered: the freezer or a ptrace attach as sources of re-notification (they need privileges
+or a second tracer).
 No test asserts elapsed time; waits are bounded failure guards.
 """
 import os
@@ -217,6 +218,67 @@ def test_shell_writes_a_fifo_opened_with_o_trunc_while_cat_reads_it():
         assert_files(run, reads={"fifo"}, writes={"fifo", "out"}, opened_only=set())
         with open(os.path.join(tmp, "out")) as f:
             assert f.read() == "hello\n"
+
+
+# ----------------------------------------------------------------------------- FUSE
+
+FUSE_WARNING = "a path argument led into a FUSE file system mounted during the run"
+
+
+def fuse_serving(tmp, valid, script):
+    """argv that mounts fx_fuse on TMP/mnt (kernel caches valid for VALID s) and runs the shell
+    SCRIPT in TMP while the one-threaded server answers; skips where FUSE cannot be mounted."""
+    os.mkdir(os.path.join(tmp, "mnt"))
+    argv = [fixture("fx_fuse"), "serve", str(valid), "mnt", "sh", "-c", script]
+    probe = subprocess.run(argv[:4] + ["true"], cwd=tmp, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+    if probe.returncode == 5:
+        roartest.skip(probe.stderr.decode().strip())
+    assert probe.returncode == 0, probe.stderr.decode()
+    return argv
+
+
+def test_fuse_served_by_the_traced_tree_never_blocks_the_supervisor():
+    """The server of a FUSE file system is a traced process with one thread, and the kernel may
+    cache nothing (VALID 0), so every path walk into the mount waits on that thread, which waits
+    for the supervisor to answer its read(2) of /dev/fuse: a supervisor that walked such a path
+    would hang the run (it did before walks became RESOLVE_CACHED-first). Descriptor-based
+    attribution stays exact: a and b are written and read. The rename's effect on b can be
+    checked only when the kernel still has b cached; when it cannot be, the report says so and
+    is marked incomplete (b is written here by truncate as well, so the sets are exact either
+    way)."""
+    with workdir() as tmp:
+        script = ("echo hello > mnt/a && cat mnt/a > out && mv mnt/a mnt/b && cat mnt/b && "
+                  "truncate -s 3 mnt/b")
+        run = trace(fuse_serving(tmp, 0, script), tmp, timeout=120)
+        ok(run)
+        tracer_silent(run)
+        assert run.stdout == b"hello\n"
+        assert_files(run, reads={"mnt/a", "mnt/b"}, writes={"mnt/a", "mnt/b", "out"},
+                     opened_only=set())
+        warnings = run.warnings()
+        assert all(w.startswith(FUSE_WARNING) for w in warnings), warnings
+        assert run.report["complete"] == (not warnings)
+
+
+def test_fuse_with_cached_names_is_attributed_exactly():
+    """The same server letting the kernel cache names for 60 s: the walks the supervisor needs
+    come from the dentry cache (a name not yet looked up, such as the rename's new name, is
+    checked after the call), so the rename into the mount is a write, a failed hard link (this
+    file system has none) writes nothing, and nothing is lost."""
+    with workdir() as tmp:
+        script = ("echo hello > mnt/a && cat mnt/a && mv mnt/a mnt/b && cat mnt/b > out; "
+                  "ln mnt/b mnt/d 2>/dev/null; test ! -e mnt/d")
+        run = trace(fuse_serving(tmp, 60, script), tmp, timeout=120)
+        ok(run)
+        tracer_silent(run)
+        assert_files(run, reads={"mnt/a", "mnt/b"}, writes={"mnt/a", "mnt/b", "out"},
+                     opened_only=set())
+        assert run.warnings() == [], run.warnings()
+        assert run.report["complete"] is True
+        mv = [p for p in run.processes() if p["command"][:1] == ["mv"]]
+        assert len(mv) == 1, summary(run)
+        assert threads_of(run, tmp, "mnt/b")[1] == [mv[0]["pid"]]
 
 
 # ----------------------------------------------------------------------------- seccomp in the tree

@@ -220,6 +220,31 @@ TEST_CASE("attribute: rename") {
     CHECK_FALSE(a.pending.has_value());
     CHECK(a.memory_unreadable);
   }
+  SUBCASE("a new name that was not looked up is left to the check") {
+    env.make_file("/w/b", 3, 2);
+    env.view.not_looked_up.insert("/w/b");
+    const Attribution a =
+        env.call("renameat2", {kAtFdCwdReg, kPathA, kAtFdCwdReg, kPathB, RENAME_NOREPLACE});
+    REQUIRE(a.pending.has_value());
+    CHECK_FALSE(a.path_unresolved);
+    CHECK(settle(*a.pending, env.view).events.empty());  // refused: b is still the old file
+    env.view.files["/w/b"] = env.view.files["/w/a"];
+    CHECK(written(settle(*a.pending, env.view).events, "/w/b"));
+  }
+  SUBCASE("a source that was not looked up loses the rename, and says so") {
+    env.view.not_looked_up.insert("/w/a");
+    const Attribution a = env.call("rename", {kPathA, kPathB});
+    CHECK_FALSE(a.pending.has_value());
+    CHECK(a.path_unresolved);
+  }
+  SUBCASE("RENAME_EXCHANGE needs both names looked up") {
+    env.make_file("/w/b", 3, 2);
+    env.view.not_looked_up.insert("/w/b");
+    const Attribution a =
+        env.call("renameat2", {kAtFdCwdReg, kPathA, kAtFdCwdReg, kPathB, RENAME_EXCHANGE});
+    CHECK_FALSE(a.pending.has_value());
+    CHECK(a.path_unresolved);
+  }
 }
 
 TEST_CASE("attribute: link") {
@@ -240,6 +265,20 @@ TEST_CASE("attribute: link") {
   SUBCASE("a taken name fails (EEXIST)") {
     env.make_file("/w/c", 1, 2);
     CHECK_FALSE(env.call("link", {kPathA, kPathB}).pending.has_value());
+  }
+  SUBCASE("a new name that was not looked up is left to the check") {
+    env.make_file("/w/c", 1, 2);
+    env.view.not_looked_up.insert("/w/c");
+    const Attribution a = env.call("link", {kPathA, kPathB});
+    REQUIRE(a.pending.has_value());
+    CHECK_FALSE(a.path_unresolved);
+    CHECK(settle(*a.pending, env.view).events.empty());  // EEXIST: c is another file
+  }
+  SUBCASE("a source that was not looked up loses the link, and says so") {
+    env.view.not_looked_up.insert("/w/a");
+    const Attribution a = env.call("link", {kPathA, kPathB});
+    CHECK_FALSE(a.pending.has_value());
+    CHECK(a.path_unresolved);
   }
   SUBCASE("an O_TMPFILE file gets its name, and keeps it for later reports") {
     env.view.fds[4] = FakeFd{
@@ -284,6 +323,12 @@ TEST_CASE("attribute: truncate by path") {
     CHECK(settle(*a.pending, env.view).events.empty());
     env.view.files["/w/a"].size = 0;
     CHECK(written(settle(*a.pending, env.view).events, "/w/a"));
+  }
+  SUBCASE("a file that was not looked up loses the truncate, and says so") {
+    env.view.not_looked_up.insert("/w/a");
+    const Attribution a = env.call("truncate", {kPathA, 0});
+    CHECK_FALSE(a.pending.has_value());
+    CHECK(a.path_unresolved);
   }
   SUBCASE("to the size it already has: written at once") {
     const Attribution a = env.call("truncate", {kPathA, 10});

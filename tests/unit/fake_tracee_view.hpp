@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,8 @@ class FakeTraceeView final : public TraceeView {
   std::map<std::uint64_t, std::string> memory;
   // The file system as lstat sees it: canonical absolute path -> what it names.
   std::map<std::string, FileStat> files;
+  // Canonical paths whose lookup resolve() does not make (as if on a FUSE mount of the tree).
+  std::set<std::string> not_looked_up;
   // Where relative paths start when the call passes AT_FDCWD; empty: the cwd cannot be read.
   std::string cwd = "/";
   std::optional<ThreadStatus> thread_status;
@@ -242,7 +245,9 @@ class FakeTraceeView final : public TraceeView {
       canonical = "/";
     }
     ResolvedPath out{canonical, std::nullopt};
-    if (const auto it = files.find(canonical); it != files.end()) {
+    if (not_looked_up.contains(canonical)) {
+      out.looked_up = false;
+    } else if (const auto it = files.find(canonical); it != files.end()) {
       out.stat = it->second;
     }
     return out;

@@ -45,6 +45,7 @@ struct Attribution {
   std::vector<FileEvent> events;
   std::optional<PendingCheck> pending;
   bool memory_unreadable = false;  // a path, byte count or offset could not be read
+  bool path_unresolved = false;    // a path the rule needed was not looked up (FUSE, see view)
 };
 
 // Who makes the call, and what earlier calls established.

@@ -90,6 +90,7 @@ class CachingView final : public TraceeView {
   UniqueFd open_pidfd(int pid) override { return inner_.open_pidfd(pid); }
   std::optional<bool> same_fd_table(int a, int b) override { return inner_.same_fd_table(a, b); }
   [[nodiscard]] bool denied() const override { return inner_.denied(); }
+  [[nodiscard]] bool walk_refused() const override { return inner_.walk_refused(); }
 
   // Links read from /proc during this notification.
   std::vector<std::pair<int, std::string>> take_reads() { return std::move(reads_); }

@@ -26,6 +26,12 @@ inline constexpr const char* kOwnListenerWarning =
     "a traced program asked for a seccomp listener of its own; the kernel allows one per "
     "process and this tracer holds it, so the program got EBUSY";
 
+// The warning for path arguments left unresolved so as not to wait on the traced tree.
+inline constexpr const char* kWalkRefusedWarning =
+    "a path argument led into a FUSE file system mounted during the run, which the traced "
+    "command may be serving itself: it was not resolved (that could have waited forever), so a "
+    "rename, link, truncate or truncating open through it may be missing from this report";
+
 // Everything a traced run learns; owned by the run, filled by the handler.
 struct TraceLog {
   AccessLog files;
@@ -57,6 +63,7 @@ struct Prepared {
   bool pid_from_cache = false;
   bool orphan_without_parent = false;  // first seen after its parent died
   bool denied = false;                 // /proc refused to show the caller: what it did is unknown
+  bool walk_refused = false;  // a path was not resolved: that could have waited on the tree
   Attribution attribution;
   std::vector<ProcessSighting> sightings;
   UniqueFd pidfd;      // for a process seen for the first time

@@ -3,14 +3,16 @@
 
 #include <cerrno>
 
+#include "roar/seccomp/fuse_mounts.hpp"
 #include "roar/seccomp/proc_pids.hpp"
 #include "roar/seccomp/tracee_view.hpp"
 
 namespace roar::seccomp {
 
 // Only reads that cannot block on the traced tree are made: readlink of magic links (which only
-// formats a path), statx with AT_STATX_DONT_SYNC (no FUSE round trip), /proc text files, and a
-// non-blocking open of a pipe the thread already reads from.
+// formats a path), statx with AT_STATX_DONT_SYNC (no FUSE round trip), /proc text files, a
+// non-blocking open of a pipe the thread already reads from, and path walks that either come
+// from the dentry cache or cannot reach a FUSE file system mounted during the run.
 // What the view may use; tests switch parts off to exercise the tracer's fallbacks
 // (ROAR_SECCOMP_TEST_FAULTS, see README).
 struct ViewCapabilities {
@@ -23,13 +25,15 @@ class ProcTraceeView final : public TraceeView {
  public:
   // `proc_dir` is an open descriptor of /proc; `tid` the notifying thread.
   // `pids` (may be null: /proc is the tracer's namespace) translates pids for /proc.
-  ProcTraceeView(int proc_dir, int tid, ViewCapabilities caps = {},
-                 const ProcPids* pids = nullptr) noexcept
+  // `fuse` (may be null: walk freely) names the FUSE file systems that were there before.
+  ProcTraceeView(int proc_dir, int tid, ViewCapabilities caps = {}, const ProcPids* pids = nullptr,
+                 FuseMounts* fuse = nullptr) noexcept
       : proc_dir_(proc_dir),
         tid_(tid),
         proc_tid_(pids == nullptr || pids->identity() ? tid : pids->to_proc(tid).value_or(0)),
         caps_(caps),
-        pids_(pids) {}
+        pids_(pids),
+        fuse_(fuse) {}
 
   std::optional<std::string> fd_link(int fd) override;
   std::optional<FdAccess> fd_access(int fd) override;
@@ -48,8 +52,23 @@ class ProcTraceeView final : public TraceeView {
   UniqueFd open_pidfd(int pid) override;
   std::optional<bool> same_fd_table(int a, int b) override;
   [[nodiscard]] bool denied() const override { return denied_; }
+  [[nodiscard]] bool walk_refused() const override { return walk_refused_; }
 
  private:
+  // Whose mount namespace a walk runs in: the caller's (from its root, cwd or a dirfd) or ours.
+  enum class Namespace { kCaller, kSupervisor };
+
+  // Opens `path` below `base` (see open_below) without waiting on the traced tree: a plain walk
+  // unless the namespace has a FUSE file system mounted during the run, then only from the
+  // dentry cache; a walk that would need more fails with EAGAIN and sets refused_.
+  UniqueFd walk(int base, const std::string& path, int flags, bool in_root, Namespace where);
+  bool may_wait_on_tree(Namespace where);
+  std::optional<FileStat> stat_name(int dir, const std::string& name, bool follow, Namespace where);
+  bool in_our_mount_namespace();
+  // The inode of /proc/<tid>/ns/mnt, read once per view; nullopt if unreadable.
+  std::optional<FileId> caller_mount_namespace();
+  std::optional<ResolvedPath> resolve_walking(int dirfd, std::string_view path, bool follow);
+
   // The canonical path of one of the supervisor's own descriptors.
   std::optional<std::string> own_fd_path(int fd);
 
@@ -71,7 +90,12 @@ class ProcTraceeView final : public TraceeView {
   int proc_tid_;  // the same thread as /proc names it
   ViewCapabilities caps_;
   const ProcPids* pids_;
+  FuseMounts* fuse_;
+  std::optional<bool> may_wait_[2];  // ours, the caller's other one: read once per view
+  std::optional<FileId> caller_mount_namespace_;  // FileId{}: unreadable
   bool denied_ = false;
+  bool walk_refused_ = false;  // something was lost to a refused walk
+  bool refused_ = false;       // the walks since the last reset: was one refused?
 };
 
 // Reads a whole small file below `dir` (a /proc text file); nullopt if it cannot be opened.

@@ -16,18 +16,19 @@ namespace roar::seccomp {
 
 class Supervisor {
  public:
-  // `proc_dir` is an open /proc; `stop_fd` an eventfd the run writes to when the tree is gone;
-  // `watcher` (may be null) reports processes that exited; `nest` (may be null) serves nested
-  // runs.
+  // `proc_dir` is an open /proc; `fuse` the FUSE file systems mounted before the run; `stop_fd` an
+  // eventfd the run writes to when the tree is gone; `watcher` (may be null) reports processes that
+  // exited; `nest` (may be null) serves nested runs.
   Supervisor(Listener& listener, NotificationHandler& handler, EpollProcessWatcher* watcher,
-             NestServer* nest, int proc_dir, const ProcPids* pids, ViewCapabilities caps,
-             int stop_fd, const Log& log) noexcept
+             NestServer* nest, int proc_dir, const ProcPids* pids, FuseMounts* fuse,
+             ViewCapabilities caps, int stop_fd, const Log& log) noexcept
       : listener_(listener),
         handler_(handler),
         watcher_(watcher),
         nest_(nest),
         proc_dir_(proc_dir),
         pids_(pids),
+        fuse_(fuse),
         caps_(caps),
         stop_fd_(stop_fd),
         log_(log) {}
@@ -46,6 +47,7 @@ class Supervisor {
   NestServer* nest_;
   int proc_dir_;
   const ProcPids* pids_;
+  FuseMounts* fuse_;
   ViewCapabilities caps_;
   int stop_fd_;
   const Log& log_;

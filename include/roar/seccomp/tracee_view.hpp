@@ -33,7 +33,10 @@ struct FileStat {
 // resolved, the last component followed or not as the call does), plus what it names now.
 struct ResolvedPath {
   std::string path;
-  std::optional<FileStat> stat;  // nullopt: nothing exists at the path
+  std::optional<FileStat> stat;  // nullopt: nothing exists at the path (if looked_up)
+  // false: what the last component names now is unknown, because looking it up could have
+  // waited on the traced tree (a FUSE file system it serves); `stat` is then nullopt.
+  bool looked_up = true;
 };
 
 struct ThreadStatus {
@@ -80,6 +83,11 @@ class TraceeView {
   // True once a read failed because access was denied (a process that is not dumpable, or
   // ptrace restrictions), as opposed to a descriptor that is not open or a thread that is gone.
   [[nodiscard]] virtual bool denied() const { return false; }
+  // True once a path (or, from lstat, what it names) was left unknown because walking it could
+  // have waited on a FUSE file system that the traced tree may be serving itself. A resolve()
+  // whose directory resolved but whose last component was not looked up only clears
+  // ResolvedPath::looked_up: the caller decides whether that loses anything.
+  [[nodiscard]] virtual bool walk_refused() const { return false; }
 };
 
 }  // namespace roar::seccomp
