@@ -240,7 +240,8 @@ void NestServer::drop(int fd, NotificationHandler& handler) {
   }
 }
 
-void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir, const ProcPids* pids) {
+void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir, const ProcPids* pids,
+                       FuseMounts* fuse) {
   const auto it = std::find_if(clients_.begin(), clients_.end(),
                                [fd](const Client& c) { return c.socket.get() == fd; });
   if (it == clients_.end()) {
@@ -259,7 +260,7 @@ void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir, const
   NestReply reply{EINVAL, 0, 0};
   if (request.op == NestOp::kRegister) {
     const LauncherExec launched{request.pid, request.argv, request.argv_fallback, request.envp};
-    ProcTraceeView view(proc_dir, request.pid, {}, pids);
+    ProcTraceeView view(proc_dir, request.pid, {}, pids, fuse);
     if (const auto id = handler.start_subtree(it->pid, launched, request.time, view)) {
       reply = NestReply{0, *id, 0};
     } else {
@@ -267,7 +268,7 @@ void NestServer::serve(int fd, NotificationHandler& handler, int proc_dir, const
     }
   } else if (request.op == NestOp::kFinish && passed) {
     struct stat st {};
-    ProcTraceeView final_state(proc_dir, 0, {}, pids);
+    ProcTraceeView final_state(proc_dir, 0, {}, pids, fuse);
     const std::optional<Report> report =
         fstat(passed.get(), &st) == 0 && S_ISREG(st.st_mode)
             ? handler.finish_subtree(it->pid, request.subtree, request.time, final_state)

@@ -64,7 +64,7 @@ void Supervisor::serve_nest(const std::vector<pollfd>& fds) noexcept {
     }
     for (std::size_t i = 4; i < fds.size(); ++i) {
       if (fds[i].revents != 0) {
-        nest_->serve(fds[i].fd, handler_, proc_dir_, pids_);
+        nest_->serve(fds[i].fd, handler_, proc_dir_, pids_, fuse_);
       }
     }
   } catch (const std::exception& e) {

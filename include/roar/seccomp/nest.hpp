@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "roar/seccomp/error.hpp"
+#include "roar/seccomp/fuse_mounts.hpp"
 #include "roar/seccomp/notification_handler.hpp"
 #include "roar/seccomp/proc_pids.hpp"
 #include "roar/seccomp/unique_fd.hpp"
@@ -74,7 +75,8 @@ class NestServer {
   // Accepts waiting connections; they must come from processes of the traced tree.
   void accept_clients(const NotificationHandler& handler);
   // Answers one request of client `fd`; a client that hung up is dropped with its subtrees.
-  void serve(int fd, NotificationHandler& handler, int proc_dir, const ProcPids* pids);
+  void serve(int fd, NotificationHandler& handler, int proc_dir, const ProcPids* pids,
+             FuseMounts* fuse);
 
  private:
   struct Client {
