@@ -2,8 +2,9 @@
 refers to at the time of the call: copies made by dup/dup2/dup3/fcntl(F_DUPFD*), numbers reused
 after close, close_range and O_CLOEXEC at exec, descriptors passed over unix sockets, a thread
 with its own descriptor table (unshare(CLONE_FILES)), descriptors inherited from the tracer's
-caller or from a parent after fork, objects without a path (pipes, sockets, eventfd, memfd) and
-re-opens through /proc/self/fd.
+caller or from a parent after fork, objects without a path (pipes, sockets, eventfd, memfd),
+re-opens through /proc/self/fd, and a pid reused with the same descriptor number (as root only:
+the next pid is set through /proc/sys/kernel/ns_last_pid).
 
 Every scenario runs in its own roartest.workdir() and compares the exact sets of paths under it;
 the fx_proc fixture makes the exact system calls and checks that each behaved as it claims.
@@ -198,6 +199,36 @@ def test_cloexec_fd_closed_at_exec_and_number_reused():
         assert root["command"] == [argv[0], "cloexec-after", n, "B"], summary(run)
         assert len(run.processes()) == 1, summary(run)
         assert record(run, tmp, "B")["written_threads"] == [root["pid"]]
+
+
+def _pid_reused(env=None):
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in.txt"), CONTENT)
+        run = trace(fx("pid-reuse", "in.txt", "out.txt"), tmp, env=env, unique_pids=False)
+        if run.exit_code == 5:
+            roartest.skip(f"the pid could not be reused: {run.stderr.strip()}")
+        ok(run)
+        reused = int(run.stdout.decode().split()[1])
+        assert_files(run, reads={"in.txt"}, writes={"out.txt"}, opened_only=set())
+        assert record(run, tmp, "in.txt")["read_threads"] == [reused]
+        assert record(run, tmp, "out.txt")["written_threads"] == [reused]
+        root = run.root()
+        children = [p for p in run.processes() if p["parent_pid"] is not None]
+        assert [(p["pid"], p["parent_pid"]) for p in children] == [(reused, root["pid"])] * 2
+        assert run.warnings() == []
+
+
+def test_pid_reused_with_the_same_descriptor_number():
+    """A child reads in.txt through fd 3 and exits; the next child gets the same pid (as root,
+    through ns_last_pid) and writes out.txt through fd 3. The second is a new process: its fd 3
+    is out.txt, not the first one's in.txt, and both processes are reported under that pid."""
+    _pid_reused()
+
+
+def test_pid_reused_without_pidfds():
+    """The same where pidfds and kcmp are refused (ROAR_SECCOMP_TEST_FAULTS): the parent's
+    wait4 tells that the first child is gone."""
+    _pid_reused(dict(os.environ, ROAR_SECCOMP_TEST_FAULTS="pidfd,kcmp"))
 
 
 # ----------------------------------------------------------------------------- passed fds
