@@ -1,22 +1,17 @@
 """Load (SPEC §6: thousands of processes, hundreds of threads, hundreds of thousands of files and
 millions of system calls in one run, with memory proportional to distinct files and processes,
 not to system calls). Nothing here is timed; the scales are chosen so that the load scenarios
-together take about two minutes per user in the normal build on the 2-vCPU CI VM, where one
-traced call costs about 20-30 µs, and they are smaller where noted when the tracer is built with
-sanitizers (ROAR_SANITIZE set: roartest.SANITIZED).
+fit the suite's budget on the 2-vCPU CI VM, where one traced call costs about 15-25 µs. They are
+smaller where noted when the tracer is built with sanitizers (ROAR_SANITIZE set:
+roartest.SANITIZED), and for the system calls in the unprivileged variant.
 
-Scales (normal / sanitized):
-  processes       5,000 / 5,000 forked children, each writes its own file
-  threads         200 / 200 threads started together, each writes and reads its own file
-  files           100,000 / 25,000 files written by one process, then read back
-  system calls    2,000,000 / 1,000,000 traced calls, and a tenth of that for the memory baseline.
-                  ROAR_LOAD_SYSCALLS=N in the environment runs N instead. The full
-                  10-million-call run (after its 1-million baseline) took 211 s on the CI VM
-                  (peak memory 4,396 KiB vs 4,332 KiB): over the load scenarios' budget, and
-                  close to CTest's 300 s per test on a busy machine, so it is run by hand:
-                  `run.py test_load::test_millions_of_traced_syscalls_in_memory_...` with
-                  ROAR_LOAD_SYSCALLS=10000000 and the ROAR_SECCOMP and ROAR_FIXTURES that
-                  CTest would set.
+Scales (as root / unprivileged / sanitized):
+  processes       5,000 forked children, each writes its own file
+  threads         200 threads started together, each writes and reads its own file
+  files           100,000 / 100,000 / 25,000 files written by one process, then read back
+  system calls    10,000,000 / 2,000,000 / 250,000 traced calls, after a tenth of that for the
+                  memory baseline (about 200 s for the full run on the CI VM; CTest allows it
+                  longer than the other scenarios). ROAR_LOAD_SYSCALLS=N runs N instead.
 
 The tracer's peak memory is what it prints with -v ("peak memory N KiB"): its ru_maxrss. Linux
 carries ru_maxrss across exec(2) from the process that exec'd, so those runs start the tracer
@@ -37,7 +32,8 @@ from roartest import SANITIZED, assert_files, fixture, trace, workdir, write
 PROCESSES = 5_000
 THREADS = 200
 FILES = 25_000 if SANITIZED else 100_000
-SYSCALLS = int(os.environ.get("ROAR_LOAD_SYSCALLS") or (1_000_000 if SANITIZED else 2_000_000))
+SYSCALLS = int(os.environ.get("ROAR_LOAD_SYSCALLS") or
+               (250_000 if SANITIZED else 2_000_000 if roartest.unprivileged() else 10_000_000))
 CALLER_THREADS = 4
 
 
@@ -155,8 +151,8 @@ def test_one_hundred_thousand_files_written_then_read():
 
 
 def test_millions_of_traced_syscalls_in_memory_independent_of_their_number():
-    """4 threads make 2,000,000 traced calls (1,000,000 with sanitizers; ROAR_LOAD_SYSCALLS=N
-    runs N, e.g. the full 10,000,000), alternating a 1-byte pread64 of `input` and a 1-byte
+    """4 threads make 10,000,000 traced calls (fewer unprivileged and with sanitizers, see the
+    module's scales), alternating a 1-byte pread64 of `input` and a 1-byte
     pwrite64 of `output`, after a run of a tenth as many calls over the same files. Both runs
     succeed with exact sets, and the tracer's peak memory for ten times the calls is at most
     25% + 4 MiB above the smaller run's: memory follows files and processes, not calls.
