@@ -194,6 +194,46 @@ def python3():
     return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else need_tool("python3")
 
 
+def py(code):
+    """argv of the Debian python running `code` in isolated mode (no cwd on sys.path)."""
+    return [python3(), "-I", "-c", code]
+
+
+def ok(run):
+    """The command exited 0."""
+    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
+
+
+def tracer_silent(run):
+    """No `roar-seccomp:` line: no failed RECV/SEND/ID_VALID, no failed attribution."""
+    lines = [line for line in run.stderr.splitlines() if line.startswith("roar-seccomp:")]
+    assert not lines, f"the tracer reported problems: {lines}"
+
+
+def record(run, directory, name):
+    """The report's file record of directory/name."""
+    files = run.files()
+    path = os.path.join(directory, name)
+    assert path in files, f"{path} is not in the report: {sorted(files)}"
+    return files[path]
+
+
+def threads_of(run, directory, name):
+    """Sorted read_threads and written_threads of directory/name."""
+    r = record(run, directory, name)
+    return sorted(r.get("read_threads", [])), sorted(r.get("written_threads", []))
+
+
+def summary(run):
+    """pid, parent and argv of every process, for assertion messages (env left out)."""
+    return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def kill_after_start(sig, delay=0.5):
     """A send_signal hook for trace(): delivers `sig` to the tracer once the command runs."""
     import time

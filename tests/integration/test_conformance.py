@@ -15,47 +15,22 @@ import stat
 import subprocess
 
 import roartest
-from roartest import assert_files, fixture, python3, trace, workdir, write
+from roartest import (assert_files, fixture, ok, py, python3, read_bytes, record, trace, workdir,
+                      write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 
 
 # ----------------------------------------------------------------------------- local helpers
 
-def py(code):
-    """argv of the Debian python running `code` in isolated mode (no cwd on sys.path)."""
-    return [python3(), "-I", "-c", code]
-
-
 def fxp(*args):
     """argv of the path scenario program (tests/fixtures/fx_paths.c)."""
     return [fixture("fx_paths"), *args]
 
 
-def ok(run):
-    """The command succeeded, and the report has one record per process (SPEC §3)."""
-    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
-    pids = [p["pid"] for p in run.processes()]
-    assert len(pids) == len(set(pids)), \
-        f"a pid recorded twice: {[(p['pid'], p['parent_pid']) for p in run.processes()]}"
-
-
-def record(run, tmp, name):
-    """The report's file record of tmp/name."""
-    files = run.files()
-    path = os.path.join(tmp, name)
-    assert path in files, f"{path} is not in the report: {sorted(files)}"
-    return files[path]
-
-
 def commands(run):
     """(pid, parent_pid, command) of every process: what a failure message needs."""
     return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def all_paths(run):

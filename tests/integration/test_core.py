@@ -8,7 +8,7 @@ import errno
 import os
 import subprocess
 
-from roartest import assert_files, fixture, python3, skip, trace, workdir, write
+from roartest import assert_files, fixture, ok, py, read_bytes, record, skip, trace, workdir, write
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 
@@ -37,32 +37,10 @@ def fx32(*args):
     return [path, *args]
 
 
-def py(code):
-    """argv of the Debian python running `code` in isolated mode (no cwd on sys.path)."""
-    return [python3(), "-I", "-c", code]
-
-
-def ok(run):
-    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
-
-
-def record(run, tmp, name):
-    """The report's file record of tmp/name."""
-    files = run.files()
-    path = os.path.join(tmp, name)
-    assert path in files, f"{path} is not in the report: {sorted(files)}"
-    return files[path]
-
-
 def process_with(run, command):
     found = [p for p in run.processes() if p["command"] == command]
     assert len(found) == 1, f"one process running {command}: {run.processes()}"
     return found[0]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 # ----------------------------------------------------------------------------- cat, cp, sort

@@ -16,7 +16,8 @@ import tempfile
 import msgpack
 
 import roartest
-from roartest import assert_files, fixture, python3, trace, workdir, write
+from roartest import (assert_files, fixture, ok, py, python3, read_bytes, record, summary, trace,
+                      workdir, write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 
@@ -26,33 +27,6 @@ CONTENT = b"gamma\nalpha\nbeta\n"
 def fx(*args):
     """argv of the fx_proc scenario program."""
     return [fixture("fx_proc"), *args]
-
-
-def py(code):
-    """argv of the Debian python running `code` in isolated mode (no cwd on sys.path)."""
-    return [python3(), "-I", "-c", code]
-
-
-def ok(run):
-    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
-
-
-def record(run, tmp, name):
-    """The report's file record of tmp/name."""
-    files = run.files()
-    path = os.path.join(tmp, name)
-    assert path in files, f"{path} is not in the report: {sorted(files)}"
-    return files[path]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def summary(run):
-    """pid, parent and argv of every process, for assertion messages (env left out)."""
-    return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
 
 
 def process_with(run, command):

@@ -33,7 +33,8 @@ import tempfile
 import msgpack
 
 import roartest
-from roartest import assert_files, fixture, need_tool, skip, workdir, write
+from roartest import (assert_files, fixture, need_tool, read_bytes, record, skip, summary, workdir,
+                      write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 MEMORY_WARNING = "could not read a traced process's memory"
@@ -101,26 +102,10 @@ def ok(run, scenario):
     assert run.exit_code == 0, f"[{scenario}] exit {run.exit_code}; stderr: {run.stderr}"
 
 
-def record(run, tmp, name):
-    files = run.files()
-    path = os.path.join(tmp, name)
-    assert path in files, f"{path} is not in the report: {sorted(files)}"
-    return files[path]
-
-
-def summary(run):
-    return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
-
-
 def process_with(run, command):
     found = [p for p in run.processes() if p["command"] == command]
     assert len(found) == 1, f"one process running {command}: {summary(run)}"
     return found[0]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def nothing_lost(run, scenario):

@@ -27,7 +27,8 @@ import tempfile
 import time
 
 import roartest
-from roartest import assert_files, fixture, trace, workdir, write
+from roartest import (assert_files, fixture, ok, summary, threads_of, trace, tracer_silent, workdir,
+                      write)
 
 
 # ----------------------------------------------------------------------------- local helpers
@@ -35,32 +36,6 @@ from roartest import assert_files, fixture, trace, workdir, write
 def fx(*args):
     """argv of the fx_stress scenario program."""
     return [fixture("fx_stress"), *args]
-
-
-def ok(run):
-    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
-
-
-def tracer_silent(run):
-    """No `roar-seccomp:` line: no failed RECV/SEND/ID_VALID, no failed attribution."""
-    lines = [line for line in run.stderr.splitlines() if line.startswith("roar-seccomp:")]
-    assert not lines, f"the tracer reported problems: {lines}"
-
-
-def record(run, tmp, name):
-    files = run.files()
-    path = os.path.join(tmp, name)
-    assert path in files, f"{path} is not in the report: {sorted(files)}"
-    return files[path]
-
-
-def threads_of(run, tmp, name):
-    r = record(run, tmp, name)
-    return sorted(r.get("read_threads", [])), sorted(r.get("written_threads", []))
-
-
-def summary(run):
-    return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
 
 
 def stdout_lines(run):

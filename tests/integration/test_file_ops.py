@@ -11,39 +11,13 @@ import errno
 import os
 import re
 
-from roartest import (assert_files, need_tool, python3, skip, trace, unprivileged, workdir,
-                      write)
+from roartest import (assert_files, need_tool, ok, py, python3, read_bytes, record, skip, trace,
+                      unprivileged, workdir, write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 
 
 # ----------------------------------------------------------------------------- local helpers
-
-def py(code):
-    """argv of the Debian python running `code` in isolated mode (no cwd on sys.path)."""
-    return [python3(), "-I", "-c", code]
-
-
-def ok(run):
-    """The command succeeded, and the report has one record per process (SPEC §3)."""
-    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
-    pids = [p["pid"] for p in run.processes()]
-    assert len(pids) == len(set(pids)), \
-        f"a pid recorded twice: {[(p['pid'], p['parent_pid']) for p in run.processes()]}"
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def record(run, tmp, name):
-    """The report's file record of tmp/name."""
-    files = run.files()
-    path = os.path.join(tmp, name)
-    assert path in files, f"{path} is not in the report: {sorted(files)}"
-    return files[path]
-
 
 def no_kernel_decorations(run):
     """No path in the report is an O_TMPFILE placeholder ("/dir/#12345") or carries the

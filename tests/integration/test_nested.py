@@ -27,7 +27,7 @@ import types
 import msgpack
 
 import roartest
-from roartest import assert_files, skip, trace, workdir, write
+from roartest import assert_files, ok, read_bytes, record, skip, summary, trace, workdir, write
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 TEMPORARY = re.compile(r"\.roar-seccomp-(\d+)-\d+\.tmp")
@@ -63,14 +63,6 @@ def load(path, cwd):
     return roartest.Run(proc, report, raw, cwd)
 
 
-def ok(run):
-    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
-
-
-def summary(run):
-    return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
-
-
 def by_pid(run):
     return {p["pid"]: p for p in run.processes()}
 
@@ -79,18 +71,6 @@ def process_with(run, command):
     found = [p for p in run.processes() if p["command"] == command]
     assert len(found) == 1, f"one process running {command}: {summary(run)}"
     return found[0]
-
-
-def record(run, directory, name):
-    files = run.files()
-    path = os.path.join(directory, name)
-    assert path in files, f"{path} is not in the report: {sorted(files)}"
-    return files[path]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def inner_argv(report, cmd, *options):

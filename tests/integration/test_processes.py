@@ -17,7 +17,8 @@ import subprocess
 import time
 
 import roartest
-from roartest import assert_files, fixture, python3, skip, trace, unprivileged, workdir, write
+from roartest import (assert_files, fixture, ok, py, read_bytes, record, skip, summary, trace,
+                      unprivileged, workdir, write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 
@@ -29,28 +30,6 @@ def fx(*args):
     return [fixture("fx_proc"), *args]
 
 
-def py(code):
-    """argv of the Debian python running `code` in isolated mode (no cwd on sys.path)."""
-    return [python3(), "-I", "-c", code]
-
-
-def ok(run):
-    assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr}"
-
-
-def record(run, tmp, name):
-    """The report's file record of tmp/name."""
-    files = run.files()
-    path = os.path.join(tmp, name)
-    assert path in files, f"{path} is not in the report: {sorted(files)}"
-    return files[path]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
 def by_pid(run):
     procs = run.processes()
     pids = [p["pid"] for p in procs]
@@ -60,11 +39,6 @@ def by_pid(run):
         assert p["parent_pid"] is None or p["parent_pid"] in pids, \
             f"the parent of {p['pid']} is not in the report: {summary(run)}"
     return {p["pid"]: p for p in procs}
-
-
-def summary(run):
-    """pid, parent and argv of every process, for assertion messages (env left out)."""
-    return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
 
 
 def process_with(run, command):

@@ -26,7 +26,7 @@ import tempfile
 import msgpack
 
 import roartest
-from roartest import fixture, python3, skip, workdir
+from roartest import fixture, python3, read_bytes, skip, workdir
 
 
 class Cause:
@@ -93,11 +93,6 @@ def names_cause(cause, text, what):
     wrong = cause.wrong.search(text)
     assert not wrong, f"{what} blames another cause ({wrong.group(0)!r}) for " \
                       f"{cause.errno_name}: {text}"
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 # ----------------------------------------------------------------------------- scenarios
