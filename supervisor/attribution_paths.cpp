@@ -19,7 +19,7 @@ std::optional<std::string> Rule::path_argument(std::uint64_t addr) {
   return path;
 }
 
-bool Rule::needs_lookup(const ResolvedPath& resolved) {
+bool Rule::was_looked_up(const ResolvedPath& resolved) {
   out.path_unresolved = out.path_unresolved || !resolved.looked_up;
   return resolved.looked_up;
 }
@@ -71,14 +71,14 @@ void Rule::rename() {
   }
   const auto source = view.resolve(args.path_dirfd, *from, false);
   const auto target = view.resolve(args.new_path_dirfd, *to, false);
-  if (!source || !target || !needs_lookup(*source) || !source->stat) {
+  if (!source || !target || !was_looked_up(*source) || !source->stat) {
     return;  // nothing to move (the call fails), or not known what
   }
   PendingCheck check;
   check.path = target->path;
   check.expect = source->stat->id;
   if ((args.rename_flags & RENAME_EXCHANGE) != 0) {
-    if (!needs_lookup(*target) || !target->stat) {
+    if (!was_looked_up(*target) || !target->stat) {
       return;  // exchanging with nothing fails
     }
     check.kind = PendingCheck::Kind::kExchanged;
@@ -114,7 +114,7 @@ void Rule::link() {
     source = view.fd_stat(args.path_dirfd);  // linkat(fd, "", ..., AT_EMPTY_PATH)
   } else if (const auto resolved =
                  view.resolve(args.path_dirfd, from, (args.at_flags & AT_SYMLINK_FOLLOW) != 0)) {
-    if (!needs_lookup(*resolved)) {
+    if (!was_looked_up(*resolved)) {
       return;
     }
     source = resolved->stat;
@@ -137,7 +137,8 @@ void Rule::resize_path() {
     return;
   }
   const auto resolved = view.resolve(args.path_dirfd, *path, true);
-  if (!resolved || !needs_lookup(*resolved) || !resolved->stat || resolved->stat->type != S_IFREG) {
+  if (!resolved || !was_looked_up(*resolved) || !resolved->stat ||
+      resolved->stat->type != S_IFREG) {
     return;
   }
   const auto length = static_cast<std::uint64_t>(*args.length);

@@ -52,7 +52,7 @@ struct Rule {
   bool own_truncated_file(int fd);
   std::optional<std::string> path_argument(std::uint64_t addr);
   // Whether what `resolved` names was looked up; notes the loss if it was not.
-  bool needs_lookup(const ResolvedPath& resolved);
+  bool was_looked_up(const ResolvedPath& resolved);
   void open();
   void rename();
   void link();

@@ -140,13 +140,16 @@ def check_invariants(report, unique_pids=True):
 
 def trace(cmd, cwd, *, tracer_args=(), stdin=None, stdout=subprocess.PIPE, env=None,
           timeout=240, report=None, expect_report=True, separator=True, send_signal=None,
-          unique_pids=True):
-    """Runs `cmd` under the tracer in `cwd` and returns a Run with the decoded report."""
+          unique_pids=True, prefix=()):
+    """Runs `cmd` under the tracer in `cwd` and returns a Run with the decoded report (None when
+    no report was written and expect_report is false). With `prefix` the tracer is started
+    through it (a sandbox, a namespace, a fixture that installs a filter and execs):
+    `PREFIX... TRACER [ARGS] REPORT -- CMD...`."""
     if not TRACER:
         skip("ROAR_SECCOMP is not set: run the scenarios through ctest")
     report_dir = tempfile.mkdtemp(prefix="roar-report-")
     report_path = report or os.path.join(report_dir, "report.msgpack")
-    argv = [TRACER, *tracer_args, report_path] + (["--"] if separator else []) + list(cmd)
+    argv = [*prefix, TRACER, *tracer_args, report_path] + (["--"] if separator else []) + list(cmd)
     try:
         proc = subprocess.Popen(argv, cwd=cwd, stdin=stdin, stdout=stdout,
                                 stderr=subprocess.PIPE, env=env)
@@ -167,11 +170,17 @@ def trace(cmd, cwd, *, tracer_args=(), stdin=None, stdout=subprocess.PIPE, env=N
             decoded = msgpack.unpackb(raw, raw=False)
             check_invariants(decoded, unique_pids)
         elif expect_report:
-            raise AssertionError(f"no report; exit {proc.returncode}; stderr: {err!r}")
+            raise AssertionError(f"no report; argv {argv}; exit {proc.returncode}; "
+                                 f"stderr: {err!r}")
         return Run(proc, decoded, raw, cwd)
     finally:
         shutil.rmtree(report_dir, ignore_errors=True)
 
+
+
+def trace_under(prefix, cmd, cwd, **options):
+    """trace() with the tracer started through `prefix`."""
+    return trace(cmd, cwd, prefix=prefix, **options)
 
 def assert_files(run, reads, writes, opened_only=None, under=None):
     """Exact read and written sets (relative to the scenario's directory)."""

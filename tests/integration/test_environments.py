@@ -26,49 +26,17 @@ real container runtime (the fixture installs the same kind of filter one would).
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
-
-import msgpack
 
 import roartest
-from roartest import (assert_files, fixture, need_tool, read_bytes, record, skip, summary, workdir,
-                      write)
+from roartest import (assert_files, fixture, need_tool, read_bytes, record, skip, summary,
+                      trace_under, workdir, write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 MEMORY_WARNING = "could not read a traced process's memory"
 
 
 # ----------------------------------------------------------------------------- local helpers
-
-def trace_under(prefix, cmd, cwd, *, tracer_args=(), stdin=None, stdout=subprocess.PIPE, env=None,
-                timeout=240, expect_report=True):
-    """roartest.trace() with the tracer started through `prefix` (a sandbox, a namespace, a
-    fixture that installs a filter and execs): `PREFIX... TRACER [ARGS] REPORT -- CMD...`."""
-    if not roartest.TRACER:
-        skip("ROAR_SECCOMP is not set: run the scenarios through ctest")
-    report_dir = tempfile.mkdtemp(prefix="roar-report-")
-    report_path = os.path.join(report_dir, "report.msgpack")
-    argv = [*prefix, roartest.TRACER, *tracer_args, report_path, "--", *cmd]
-    try:
-        proc = subprocess.Popen(argv, cwd=cwd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
-                                env=env)
-        out, err = proc.communicate(timeout=timeout)
-        proc.stdout, proc.stderr = out, err
-        decoded, raw = None, None
-        if os.path.exists(report_path):
-            with open(report_path, "rb") as f:
-                raw = f.read()
-            decoded = msgpack.unpackb(raw, raw=False)
-            roartest.check_invariants(decoded)
-        elif expect_report:
-            raise AssertionError(f"no report; argv {argv}; exit {proc.returncode}; "
-                                 f"stderr: {err!r}")
-        return roartest.Run(proc, decoded, raw, cwd)
-    finally:
-        shutil.rmtree(report_dir, ignore_errors=True)
-
 
 def preflight_under(prefix, env=None):
     """`PREFIX... TRACER --preflight --json`: (exit status, the one JSON object, stderr)."""

@@ -1,5 +1,4 @@
 """The issue's headline scenario: a file written then read by one shell line, both argv forms."""
-import subprocess
 
 from roartest import assert_files, trace, workdir
 

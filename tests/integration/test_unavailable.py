@@ -19,14 +19,10 @@ the cause in the summary and a failed check. No message blames another cause tha
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
-
-import msgpack
 
 import roartest
-from roartest import fixture, python3, read_bytes, skip, workdir
+from roartest import fixture, python3, read_bytes, skip, trace_under, workdir
 
 
 class Cause:
@@ -54,34 +50,6 @@ def sandbox(cause):
         skip(f"fx_sandbox {cause.profile} cannot install its filter here: "
              f"{probe.stderr.decode(errors='replace').strip()}")
     return prefix
-
-
-def trace_under(prefix, cmd, cwd, *, tracer_args=(), stdin=None, env=None, timeout=240,
-                expect_report=True):
-    """roartest.trace() with the tracer started through `prefix`; the Run's report is None when
-    no report was written (and expect_report is false)."""
-    if not roartest.TRACER:
-        skip("ROAR_SECCOMP is not set: run the scenarios through ctest")
-    report_dir = tempfile.mkdtemp(prefix="roar-report-")
-    report_path = os.path.join(report_dir, "report.msgpack")
-    argv = [*prefix, roartest.TRACER, *tracer_args, report_path, "--", *cmd]
-    try:
-        proc = subprocess.Popen(argv, cwd=cwd, stdin=stdin, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env)
-        out, err = proc.communicate(timeout=timeout)
-        proc.stdout, proc.stderr = out, err
-        decoded, raw = None, None
-        if os.path.exists(report_path):
-            with open(report_path, "rb") as f:
-                raw = f.read()
-            decoded = msgpack.unpackb(raw, raw=False)
-            roartest.check_invariants(decoded)
-        elif expect_report:
-            raise AssertionError(f"no report; argv {argv}; exit {proc.returncode}; "
-                                 f"stderr: {err!r}")
-        return roartest.Run(proc, decoded, raw, cwd)
-    finally:
-        shutil.rmtree(report_dir, ignore_errors=True)
 
 
 def stderr_lines(run):
