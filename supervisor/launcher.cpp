@@ -12,6 +12,7 @@
 
 #include <cstring>
 
+#include "roar/seccomp/fd_passing.hpp"
 #include "roar/seccomp/seccomp_compat.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -68,20 +69,8 @@ void report(int control, LaunchStage stage, int error) {
 }
 
 bool send_listener(int control, int listener) {
-  WireReport r{static_cast<std::int32_t>(LaunchStage::kListener), 0};
-  iovec iov{&r, sizeof r};
-  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = space;
-  msg.msg_controllen = sizeof space;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &listener, sizeof listener);
-  return sendmsg(control, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof r);
+  const WireReport r{static_cast<std::int32_t>(LaunchStage::kListener), 0};
+  return send_with_fd(control, &r, sizeof r, listener) == static_cast<ssize_t>(sizeof r);
 }
 
 [[noreturn]] void child_main(ExecPlan& plan, int control) {
@@ -214,16 +203,10 @@ Status run_untraced(int control) {
 
 Result<std::optional<ChildReport>> read_child_report(int control) {
   WireReport r{};
-  iovec iov{&r, sizeof r};
-  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = space;
-  msg.msg_controllen = sizeof space;
+  UniqueFd listener;
   ssize_t n;
   do {
-    n = recvmsg(control, &msg, MSG_CMSG_CLOEXEC);
+    n = receive_with_fd(control, &r, sizeof r, listener);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     return Error::from_errno("recvmsg from the launched child");
@@ -231,15 +214,8 @@ Result<std::optional<ChildReport>> read_child_report(int control) {
   if (n == 0) {
     return std::optional<ChildReport>();
   }
-  ChildReport out{static_cast<LaunchStage>(r.stage), r.error, UniqueFd()};
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd = -1;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      out.listener.reset(fd);
-    }
-  }
-  return std::optional<ChildReport>(std::move(out));
+  return std::optional<ChildReport>(
+      ChildReport{static_cast<LaunchStage>(r.stage), r.error, std::move(listener)});
 }
 
 }  // namespace roar::seccomp

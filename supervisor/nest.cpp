@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "roar/seccomp/fd_passing.hpp"
 #include "roar/seccomp/proc_tracee_view.hpp"
 #include "roar/seccomp/report.hpp"
 
@@ -17,43 +18,6 @@ namespace roar::seccomp {
 namespace {
 
 // SEQPACKET keeps requests whole; a request carries at most one descriptor.
-ssize_t send_with_fd(int socket, const void* data, std::size_t size, int fd) {
-  iovec iov{const_cast<void*>(data), size};
-  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (fd >= 0) {
-    msg.msg_control = space;
-    msg.msg_controllen = sizeof space;
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-  }
-  return sendmsg(socket, &msg, MSG_NOSIGNAL);
-}
-
-ssize_t receive_with_fd(int socket, void* data, std::size_t size, UniqueFd& fd, int flags) {
-  iovec iov{data, size};
-  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = space;
-  msg.msg_controllen = sizeof space;
-  const ssize_t n = recvmsg(socket, &msg, flags | MSG_CMSG_CLOEXEC);
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n >= 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int received = -1;
-      std::memcpy(&received, CMSG_DATA(c), sizeof received);
-      fd.reset(received);
-    }
-  }
-  return n;
-}
-
 sockaddr_un address_of(const std::string& name, socklen_t& length) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
