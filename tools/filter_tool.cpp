@@ -13,13 +13,13 @@
 #include "roar/seccomp/syscall_index.hpp"
 #include "roar/seccomp/syscall_spec.hpp"
 #include "roar/seccomp/version.hpp"
+#include "tool_cli.hpp"
 
 namespace roar::seccomp {
 namespace {
 
 constexpr const char* kProgram = "roar-seccomp-filter";
-constexpr int kExitFailure = 1;   // libseccomp could not build the filter, or output failed
-constexpr int kExitBadFlags = 2;  // usage error
+constexpr int kExitFailure = 1;  // libseccomp could not build the filter, or output failed
 
 enum class View { kTable, kPfc, kBpf };
 
@@ -186,14 +186,8 @@ int main(int argc, char** argv) {
   View view = View::kTable;
   CLI::App app("", kProgram);
   add_options(app, view);
-  // CLI11 takes a vector in reverse order. Its argv overload is avoided: with GCC 12 at -O2 it
-  // trips a false -Wnull-dereference inside CLI::detail::split.
-  std::vector<std::string> args(argv + 1, argv + argc);
-  std::reverse(args.begin(), args.end());
-  try {
-    app.parse(args);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kExitBadFlags;
+  if (const std::optional<int> status = parse_tool_args(app, argc, argv)) {
+    return *status;
   }
   return run(view);
 }

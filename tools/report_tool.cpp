@@ -21,13 +21,13 @@
 #include "roar/seccomp/report.hpp"
 #include "roar/seccomp/unique_fd.hpp"
 #include "roar/seccomp/version.hpp"
+#include "tool_cli.hpp"
 
 namespace roar::seccomp {
 namespace {
 
 constexpr const char* kProgram = "roar-seccomp-report";
-constexpr int kExitFailure = 1;   // unreadable or invalid report, or output failed
-constexpr int kExitBadFlags = 2;  // usage error
+constexpr int kExitFailure = 1;  // unreadable or invalid report, or output failed
 
 enum class Format { kTable, kJson };
 
@@ -547,14 +547,8 @@ int main(int argc, char** argv) {
   ToolOptions options;
   CLI::App app("", kProgram);
   add_options(app, options);
-  // CLI11 takes a vector in reverse order. Its argv overload is avoided: with GCC 12 at -O2 it
-  // trips a false -Wnull-dereference inside CLI::detail::split.
-  std::vector<std::string> args(argv + 1, argv + argc);
-  std::reverse(args.begin(), args.end());
-  try {
-    app.parse(args);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kExitBadFlags;
+  if (const std::optional<int> status = parse_tool_args(app, argc, argv)) {
+    return *status;
   }
   options.filter = app.count("--filter-prefix") > 0;
   return run(options);
