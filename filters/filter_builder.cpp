@@ -28,14 +28,23 @@ struct ContextDeleter {
 using ScmpContext = std::unique_ptr<void, ContextDeleter>;
 
 // Argument conditions follow from roles alone: a zero count or an anonymous mapping cannot
-// touch a file, only opens that truncate matter, and only unshares of the descriptor table, so
-// other calls are never notified.
+// touch a file, only opens that truncate matter, only unshares of the descriptor table, only
+// protection changes that add PROT_WRITE, and only the ioctl requests the table names, so other
+// calls are never notified.
 std::vector<scmp_arg_cmp> conditions_for(const SyscallSpec& spec) {
   std::vector<scmp_arg_cmp> conds;
   for (unsigned i = 0; i < spec.args.size(); ++i) {
     switch (spec.args[i]) {
       case ArgRole::kCount:
-      case ArgRole::kIovCount: conds.push_back(scmp_arg_cmp{i, SCMP_CMP_NE, 0, 0}); break;
+      case ArgRole::kIovCount:
+      case ArgRole::kIocbCount: conds.push_back(scmp_arg_cmp{i, SCMP_CMP_NE, 0, 0}); break;
+      case ArgRole::kProtWrite:
+        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, PROT_WRITE, PROT_WRITE});
+        break;
+      case ArgRole::kIoctlRequest:
+        // The kernel reads the request as an unsigned int: whatever the upper half holds.
+        conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, 0xffffffffU, spec.when.value});
+        break;
       case ArgRole::kMapFlags:
         conds.push_back(scmp_arg_cmp{i, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0});
         break;

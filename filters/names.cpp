@@ -25,6 +25,9 @@ const char* to_string(ArgRole role) noexcept {
     case ArgRole::kMapFlags: return "map_flags";
     case ArgRole::kMapOffset: return "map_offset";
     case ArgRole::kMapPages: return "map_pages";
+    case ArgRole::kMapArgs: return "map_args";
+    case ArgRole::kMapAddr: return "map_addr";
+    case ArgRole::kProtWrite: return "prot_write";
     case ArgRole::kPathDirFd: return "path_dirfd";
     case ArgRole::kPath: return "path";
     case ArgRole::kNewPathDirFd: return "new_path_dirfd";
@@ -39,6 +42,10 @@ const char* to_string(ArgRole role) noexcept {
     case ArgRole::kArgv: return "argv";
     case ArgRole::kSeccompOp: return "seccomp_op";
     case ArgRole::kSeccompFlags: return "seccomp_flags";
+    case ArgRole::kCloneRange: return "clone_range";
+    case ArgRole::kIocbCount: return "iocb_count";
+    case ArgRole::kIocbArray: return "iocb_array";
+    case ArgRole::kIoctlRequest: return "ioctl_request";
   }
   return "?";
 }
@@ -49,6 +56,9 @@ const char* to_string(Effect effect) noexcept {
     case Effect::kWrite: return "write";
     case Effect::kTransfer: return "transfer";
     case Effect::kMap: return "map";
+    case Effect::kProtect: return "protect";
+    case Effect::kClone: return "clone";
+    case Effect::kAioSubmit: return "aio_submit";
     case Effect::kClose: return "close";
     case Effect::kCloseRange: return "close_range";
     case Effect::kOpen: return "open";

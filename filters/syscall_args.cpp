@@ -65,6 +65,9 @@ SyscallArgs decode_args(const SyscallSpec& spec, const AbiInfo& abi,
         a.map_offset = abi.split_64bit_args ? (reg & 0xffffffffU) : reg;
         break;
       case ArgRole::kMapPages: a.map_offset = word(abi, reg) * 4096U; break;
+      case ArgRole::kMapArgs: a.map_args = word(abi, reg); break;
+      case ArgRole::kMapAddr: a.map_addr = word(abi, reg); break;
+      case ArgRole::kProtWrite: a.map_prot = static_cast<std::uint32_t>(reg); break;
       case ArgRole::kPathDirFd: a.path_dirfd = as_fd(reg); break;
       case ArgRole::kPath: a.path = word(abi, reg); break;
       case ArgRole::kNewPathDirFd: a.new_path_dirfd = as_fd(reg); break;
@@ -81,8 +84,17 @@ SyscallArgs decode_args(const SyscallSpec& spec, const AbiInfo& abi,
       case ArgRole::kLength64: a.length = static_cast<std::int64_t>(wide(abi, regs, i)); break;
       case ArgRole::kUnshareFlags: a.unshare_flags = word(abi, reg); break;
       case ArgRole::kArgv: a.argv = word(abi, reg); break;
+      case ArgRole::kCloneRange: a.clone_range = word(abi, reg); break;
+      // io_submit's nr is a long: a negative count fails with EINVAL.
+      case ArgRole::kIocbCount:
+        a.iocb_count = abi.pointer_size == 4
+                           ? (static_cast<std::int32_t>(reg) < 0 ? 0 : reg & 0xffffffffU)
+                           : (static_cast<std::int64_t>(reg) < 0 ? 0 : reg);
+        break;
+      case ArgRole::kIocbArray: a.iocb_array = word(abi, reg); break;
       case ArgRole::kSeccompOp:
-      case ArgRole::kSeccompFlags: break;  // the filter already selected the calls that matter
+      case ArgRole::kSeccompFlags:
+      case ArgRole::kIoctlRequest: break;  // the filter already selected the calls that matter
     }
   }
   return a;

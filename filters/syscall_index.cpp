@@ -23,22 +23,49 @@ std::vector<ResolvedSyscall> resolve_table(std::span<const SyscallSpec> table) {
   return resolved;
 }
 
-SyscallIndex::SyscallIndex(const std::vector<ResolvedSyscall>& resolved)
-    : rows_(kAbiCount * kMaxNr, nullptr) {
+namespace {
+
+constexpr std::uint32_t kSlots = kAbiCount * 1024;
+
+std::uint32_t slot_of(const AbiInfo& abi, std::int32_t nr, std::uint32_t max_nr) {
+  const auto index = static_cast<std::uint32_t>(nr) & ~abi.nr_flag;
+  return index < max_nr ? static_cast<std::uint32_t>(abi.abi) * max_nr + index : kSlots;
+}
+
+}  // namespace
+
+SyscallIndex::SyscallIndex(const std::vector<ResolvedSyscall>& resolved) : begin_(kSlots + 1, 0) {
+  static_assert(kSlots == kAbiCount * kMaxNr);
+  // Counting sort by slot, so that the rows of one call are adjacent.
   for (const ResolvedSyscall& r : resolved) {
-    const auto nr = static_cast<std::uint32_t>(r.nr) & ~r.abi->nr_flag;
-    if (nr < kMaxNr) {
-      rows_[static_cast<std::size_t>(r.abi->abi) * kMaxNr + nr] = r.spec;
+    if (const std::uint32_t slot = slot_of(*r.abi, r.nr, kMaxNr); slot < kSlots) {
+      ++begin_[slot + 1];
+    }
+  }
+  for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
+    begin_[slot + 1] += begin_[slot];
+  }
+  rows_.resize(begin_[kSlots]);
+  std::vector<std::uint32_t> next(begin_.begin(), begin_.end() - 1);
+  for (const ResolvedSyscall& r : resolved) {
+    if (const std::uint32_t slot = slot_of(*r.abi, r.nr, kMaxNr); slot < kSlots) {
+      rows_[next[slot]++] = r.spec;
     }
   }
 }
 
-const SyscallSpec* SyscallIndex::find(const AbiInfo& abi, std::int32_t nr) const noexcept {
-  const auto index = static_cast<std::uint32_t>(nr) & ~abi.nr_flag;
-  if (index >= kMaxNr) {
+const SyscallSpec* SyscallIndex::find(const AbiInfo& abi, std::int32_t nr,
+                                      const std::array<std::uint64_t, 6>& args) const noexcept {
+  const std::uint32_t slot = slot_of(abi, nr, kMaxNr);
+  if (slot >= kSlots) {
     return nullptr;
   }
-  return rows_[static_cast<std::size_t>(abi.abi) * kMaxNr + index];
+  for (std::uint32_t i = begin_[slot]; i < begin_[slot + 1]; ++i) {
+    if (rows_[i]->matches(args)) {
+      return rows_[i];
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace roar::seccomp

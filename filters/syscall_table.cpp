@@ -3,6 +3,8 @@
 // Adding a syscall whose arguments have known roles is one row here. The comment after a row is
 // the rule that decides, at notification time, whether the call will succeed and what it moves;
 // supervisor/attribution.cpp implements each rule once per Effect, not once per syscall.
+#include <linux/fs.h>  // FICLONE, FICLONERANGE
+
 #include "roar/seccomp/syscall_spec.hpp"
 
 namespace roar::seccomp {
@@ -11,6 +13,7 @@ namespace {
 using enum ArgRole;
 constexpr AbiMask kNotIa32 =
     static_cast<AbiMask>(kAllAbis & ~abi_bit(Abi::kI386) & ~abi_bit(Abi::kArm));
+constexpr AbiMask kIa32 = abi_bit(Abi::kI386);
 
 // clang-format off
 constexpr SyscallSpec kTable[] = {
@@ -40,6 +43,29 @@ constexpr SyscallSpec kTable[] = {
   // PROT_WRITE on an fd open for writing. ia32's "mmap" takes a struct pointer: not decoded.
   {"mmap",             Effect::kMap,          {kNone,    kMapLength,   kMapProt,   kMapFlags,    kFdMapped,  kMapOffset}, kNotIa32},
   {"mmap2",            Effect::kMap,          {kNone,    kMapLength,   kMapProt,   kMapFlags,    kFdMapped,  kMapPages}},
+  // ia32's old "mmap" passes the same six values in memory: every call notifies (the filter
+  // cannot see through the pointer) and the rule reads them.
+  {"mmap",             Effect::kMap,          {kMapArgs}, kIa32},
+  // A mapping made writable later. Only calls that add PROT_WRITE notify. Written iff, walking
+  // the mappings of the range in order as the kernel does (it stops at a hole or at a mapping
+  // that may not become writable), a MAP_SHARED mapping of a named file that may be written
+  // (VmFlags "mw": its file was open for writing when mapped) is reached. Skipped without a /proc
+  // read while the run has made no shared mapping through a writable descriptor.
+  {"mprotect",         Effect::kProtect,      {kMapAddr, kMapLength,   kProtWrite}},
+  {"pkey_mprotect",    Effect::kProtect,      {kMapAddr, kMapLength,   kProtWrite}},
+  // Reflink clones (XFS, btrfs, OCFS2, NFS 4.2; cp clones by default): the destination shares
+  // the source's extents. Only these two requests notify. Nothing moves unless both are regular
+  // files, the source is readable and has bytes in the range, and the destination writable; the
+  // outcome (EXDEV, EOPNOTSUPP, EINVAL are common) is settled when the thread traps again: done
+  // iff the destination's size or change time moved. FIDEDUPERANGE is not traced: it shares
+  // extents only where the contents are already equal, so no file's content changes.
+  {"ioctl",            Effect::kClone,        {kFdOut,   kIoctlRequest, kFdIn},      kAllAbis, {1, FICLONE, "FICLONE"}},
+  {"ioctl",            Effect::kClone,        {kFdOut,   kIoctlRequest, kCloneRange}, kAllAbis, {1, FICLONERANGE, "FICLONERANGE"}},
+  // Linux AIO: each iocb of the array is a pread/pwrite (PREADV/PWRITEV: vectored) of its own
+  // fd at its own offset, decided by the read and write rules above. The kernel submits them in
+  // order and stops at the first it refuses (a descriptor not open for that direction, an
+  // unknown opcode), as the rule does. FSYNC, FDSYNC, POLL and NOOP move nothing.
+  {"io_submit",        Effect::kAioSubmit,    {kNone,    kIocbCount,   kIocbArray}},
   // Descriptor life cycle: whatever an fd refers to just before it goes away (close, or the
   // target of dup2/dup3) was opened by the tree.
   {"close",            Effect::kClose,        {kFdClosed}},
@@ -113,13 +139,24 @@ constexpr bool has(const SyscallSpec& row, ArgRole role) {
 // Each effect needs the roles its attribution rule reads; a row missing one is a table bug.
 constexpr bool roles_fit_effect(const SyscallSpec& row) {
   const bool counted = has(row, kCount) || (has(row, kIovec) && has(row, kIovCount));
+  const bool selected =
+      row.when.arg >= 0 && row.args[static_cast<std::size_t>(row.when.arg)] == kIoctlRequest;
+  if ((row.when.arg >= 0) != has(row, kIoctlRequest) || (row.when.arg >= 0 && !selected)) {
+    return false;  // a request row must say which request, in the request's register
+  }
   switch (row.effect) {
     case Effect::kRead: return has(row, kFdIn) && counted;
     case Effect::kWrite: return has(row, kFdOut) && counted;
     case Effect::kTransfer: return has(row, kFdIn) && has(row, kFdOut) && has(row, kCount);
     case Effect::kMap:
-      return has(row, kFdMapped) && has(row, kMapProt) && has(row, kMapFlags) &&
-             has(row, kMapLength) && (has(row, kMapOffset) || has(row, kMapPages));
+      return has(row, kMapArgs) ||
+             (has(row, kFdMapped) && has(row, kMapProt) && has(row, kMapFlags) &&
+              has(row, kMapLength) && (has(row, kMapOffset) || has(row, kMapPages)));
+    case Effect::kProtect:
+      return has(row, kMapAddr) && has(row, kMapLength) && has(row, kProtWrite);
+    case Effect::kClone:
+      return selected && has(row, kFdOut) && (has(row, kFdIn) || has(row, kCloneRange));
+    case Effect::kAioSubmit: return has(row, kIocbCount) && has(row, kIocbArray);
     case Effect::kClose: return has(row, kFdClosed);
     case Effect::kCloseRange: return has(row, kFdFirst) && has(row, kFdLast);
     case Effect::kOpen: return has(row, kPath);
@@ -156,7 +193,12 @@ consteval bool validate_table() {
       return false;
     }
     for (std::size_t j = i + 1; j < std::size(kTable); ++j) {
-      if (equal(kTable[i].name, kTable[j].name) && (kTable[i].abis & kTable[j].abis) != 0) {
+      const SyscallSpec& a = kTable[i];
+      const SyscallSpec& b = kTable[j];
+      // Two rows of one call on one ABI must be told apart by different values of one argument.
+      const bool distinct =
+          a.when.arg >= 0 && a.when.arg == b.when.arg && a.when.value != b.when.value;
+      if (equal(a.name, b.name) && (a.abis & b.abis) != 0 && !distinct) {
         return false;
       }
     }
@@ -164,7 +206,8 @@ consteval bool validate_table() {
   return true;
 }
 static_assert(validate_table(),
-              "syscall table: a name twice for one ABI, or roles that do not fit the effect");
+              "syscall table: a name twice for one ABI without distinct `when` values, or roles "
+              "that do not fit the effect");
 
 }  // namespace
 

@@ -55,6 +55,21 @@ bool AccessLog::contains(std::string_view path) const {
   return files_.find(path) != files_.end();
 }
 
+std::vector<std::string> AccessLog::written_below(std::string_view dir) const {
+  std::vector<std::string> out;
+  if (dir.empty()) {
+    return out;
+  }
+  const std::size_t n = dir == "/" ? 0 : dir.size();
+  for (const auto& [path, f] : files_) {
+    if (f.written && path.size() > n + 1 && path.compare(0, n, dir.substr(0, n)) == 0 &&
+        path[n] == '/') {
+      out.push_back(path);
+    }
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, FileAccesses>> AccessLog::sorted() const {
   std::vector<std::pair<std::string, FileAccesses>> out(files_.begin(), files_.end());
   // std::string compares as unsigned bytes, which is the order the report promises.

@@ -16,14 +16,13 @@ namespace roar::seccomp {
 namespace detail {
 
 // Sum of the iovec lengths, or nullopt if the array cannot be read.
-std::optional<std::uint64_t> Rule::iovec_bytes() {
-  const std::uint64_t n = *args.iov_count;
+std::optional<std::uint64_t> Rule::iovec_bytes(std::uint64_t iovec, std::uint64_t n) {
   if (n > kIovMax) {
     return 0;  // EINVAL
   }
   const std::size_t width = abi.pointer_size;
   unsigned char buf[kIovMax * 2 * sizeof(std::uint64_t)];
-  if (!view.read_memory(args.iovec, buf, n * 2 * width)) {
+  if (!view.read_memory(iovec, buf, n * 2 * width)) {
     return std::nullopt;
   }
   std::uint64_t total = 0;
@@ -42,16 +41,16 @@ std::optional<std::uint64_t> Rule::iovec_bytes() {
 }
 
 // False only when the call certainly moves zero bytes.
-bool Rule::requests_bytes() {
-  if (args.count) {
-    return *args.count > 0;
+bool Rule::requests_bytes(const ByteRequest& request) {
+  if (request.count) {
+    return *request.count > 0;
   }
-  if (!args.iov_count || *args.iov_count == 0) {
+  if (request.iov_count == 0) {
     return false;
   }
-  const std::optional<std::uint64_t> total = iovec_bytes();
+  const std::optional<std::uint64_t> total = iovec_bytes(request.iovec, request.iov_count);
   if (!total) {
-    out.memory_unreadable = true;  // the filter guarantees at least one entry: assume bytes
+    out.memory_unreadable = true;  // at least one entry: assume bytes
     return true;
   }
   return *total > 0;
@@ -120,28 +119,35 @@ bool Rule::writable(int fd) {
   return a && a->writable;
 }
 
-void Rule::read() {
-  const std::optional<std::string> path = path_of(args.fd_in);
+void Rule::read_from(int fd, const ByteRequest& request, std::optional<std::int64_t> offset) {
+  const std::optional<std::string> path = path_of(fd);
   if (!path || known.contains(*path, Access::kRead, tid)) {
     return;
   }
-  if (!requests_bytes() || !readable(args.fd_in)) {
+  if (!requests_bytes(request) || !readable(fd)) {
     return;
   }
-  if (source_bytes(args.fd_in, args.offset, 0, 8) != Bytes::kNone &&
-      !own_truncated_file(args.fd_in)) {
+  if (source_bytes(fd, offset, 0, 8) != Bytes::kNone && !own_truncated_file(fd)) {
     add(*path, Access::kRead);
   }
 }
 
-void Rule::write() {
-  const std::optional<std::string> path = path_of(args.fd_out);
+void Rule::write_to(int fd, const ByteRequest& request) {
+  const std::optional<std::string> path = path_of(fd);
   if (!path || known.contains(*path, Access::kWritten, tid)) {
     return;
   }
-  if (requests_bytes() && writable(args.fd_out)) {
+  if (requests_bytes(request) && writable(fd)) {
     add(*path, Access::kWritten);
   }
+}
+
+void Rule::read() {
+  read_from(args.fd_in, {args.count, args.iovec, args.iov_count.value_or(0)}, args.offset);
+}
+
+void Rule::write() {
+  write_to(args.fd_out, {args.count, args.iovec, args.iov_count.value_or(0)});
 }
 
 void Rule::transfer() {
@@ -175,36 +181,6 @@ void Rule::transfer() {
       check.path = *sink;
       out.pending = std::move(check);
     }
-  }
-}
-
-void Rule::map() {
-  const std::optional<std::string> path = path_of(args.fd_mapped);
-  if (!path) {
-    return;
-  }
-  const bool maps_readable = (args.map_prot & (PROT_READ | PROT_EXEC)) != 0;
-  const std::uint64_t type = args.map_flags & MAP_TYPE;
-  const bool shared_writable =
-      (args.map_prot & PROT_WRITE) != 0 && (type == MAP_SHARED || type == MAP_SHARED_VALIDATE);
-  const bool need_read = maps_readable && !known.contains(*path, Access::kRead, tid);
-  const bool need_write = shared_writable && !known.contains(*path, Access::kWritten, tid);
-  if ((!need_read && !need_write) || args.map_length == 0) {
-    return;
-  }
-  // Every file mapping needs a readable descriptor; a shared writable one a writable one too.
-  const std::optional<FdAccess> access = view.fd_access(args.fd_mapped);
-  if (!access || !access->readable) {
-    return;
-  }
-  if (need_read &&
-      source_bytes(args.fd_mapped, static_cast<std::int64_t>(args.map_offset), 0, 8) ==
-          Bytes::kSome &&
-      !own_truncated_file(args.fd_mapped)) {
-    add(*path, Access::kRead);
-  }
-  if (need_write && access->writable) {
-    add(*path, Access::kWritten);
   }
 }
 
@@ -247,10 +223,10 @@ void Rule::opened_all(std::uint32_t first, std::uint32_t last) {
 }
 }  // namespace detail
 
-namespace {
+namespace detail {
 
 // O_TMPFILE files print as "/dir/#<inode> (deleted)" (see d_tmpfile in fs/dcache.c).
-bool is_tmpfile_name(std::string_view path, const FileStat& st) {
+bool is_tmpfile_name(std::string_view path, std::uint64_t inode) {
   const std::size_t slash = path.rfind('/');
   const std::string_view name = path.substr(slash + 1);
   if (name.size() < 2 || name.front() != '#') {
@@ -258,10 +234,10 @@ bool is_tmpfile_name(std::string_view path, const FileStat& st) {
   }
   std::uint64_t ino = 0;
   const auto [end, ec] = std::from_chars(name.data() + 1, name.data() + name.size(), ino);
-  return ec == std::errc() && end == name.data() + name.size() && ino == st.id.ino;
+  return ec == std::errc() && end == name.data() + name.size() && ino == inode;
 }
 
-}  // namespace
+}  // namespace detail
 
 std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFacts* facts) {
   if (fd < 0) {
@@ -276,7 +252,7 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFact
     case TargetKind::kPath: return std::move(target.path);
     case TargetKind::kDeleted: {
       const std::optional<FileStat> st = view.fd_stat(fd);
-      if (st && is_tmpfile_name(target.path, *st)) {
+      if (st && detail::is_tmpfile_name(target.path, st->id.ino)) {
         // An O_TMPFILE file has no path until linkat gives it one (and keeps printing so).
         const std::string* name = facts != nullptr ? facts->tmpfile_name(st->id) : nullptr;
         return name != nullptr ? std::optional<std::string>(*name) : std::nullopt;
@@ -298,12 +274,16 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFact
 Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const AbiInfo& abi,
                       TraceeView& view, const CallContext& context) {
   Attribution out;
-  detail::Rule rule{args, abi, view, context.known, context.tid, context.pid, context.facts, out};
+  detail::Rule rule{args,        abi,           view, context.known, context.tid,
+                    context.pid, context.facts, out,  context.now};
   switch (spec.effect) {
     case Effect::kRead: rule.read(); break;
     case Effect::kWrite: rule.write(); break;
     case Effect::kTransfer: rule.transfer(); break;
     case Effect::kMap: rule.map(); break;
+    case Effect::kProtect: rule.protect(); break;
+    case Effect::kClone: rule.clone(); break;
+    case Effect::kAioSubmit: rule.aio_submit(); break;
     case Effect::kClose: rule.opened(args.fd_closed); break;
     case Effect::kCloseRange: rule.opened_all(args.fd_first, args.fd_last); break;
     case Effect::kOpen: rule.open(); break;

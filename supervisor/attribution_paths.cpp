@@ -77,13 +77,15 @@ void Rule::rename() {
   PendingCheck check;
   check.path = target->path;
   check.expect = source->stat->id;
+  check.dir = source->stat->type == S_IFDIR;
+  check.path2 = source->path;
   if ((args.rename_flags & RENAME_EXCHANGE) != 0) {
     if (!was_looked_up(*target) || !target->stat) {
       return;  // exchanging with nothing fails
     }
     check.kind = PendingCheck::Kind::kExchanged;
-    check.path2 = source->path;
     check.expect2 = target->stat->id;
+    check.dir2 = target->stat->type == S_IFDIR;
   } else {
     // A target that was not looked up is left to the check: after a refused RENAME_NOREPLACE
     // it still names another file.
@@ -188,17 +190,32 @@ Settlement settle(const PendingCheck& check, TraceeView& view) {
       }
       break;
     }
+    // A moved file is written at its new name; a moved directory is never itself written, but
+    // what the tree wrote below its old name is now below the new one.
     case PendingCheck::Kind::kRenamed:
       if (names(check.path, check.expect)) {
-        out.events.push_back({check.path, Access::kWritten});
+        if (check.dir) {
+          out.moved.push_back({check.path2, check.path});
+        } else {
+          out.events.push_back({check.path, Access::kWritten});
+        }
       }
       break;
     case PendingCheck::Kind::kExchanged:
       if (names(check.path, check.expect) && names(check.path2, check.expect2)) {
-        out.events.push_back({check.path, Access::kWritten});
-        out.events.push_back({check.path2, Access::kWritten});
+        if (check.dir) {
+          out.moved.push_back({check.path2, check.path});
+        } else {
+          out.events.push_back({check.path, Access::kWritten});
+        }
+        if (check.dir2) {
+          out.moved.push_back({check.path, check.path2});
+        } else {
+          out.events.push_back({check.path2, Access::kWritten});
+        }
       }
       break;
+    case PendingCheck::Kind::kCloned: return detail::settle_clone(check, view);
     case PendingCheck::Kind::kLinked:
       if (names(check.path, check.expect)) {
         out.events.push_back({check.path, Access::kWritten});

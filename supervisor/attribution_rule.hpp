@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "roar/seccomp/attribution.hpp"
 
@@ -12,8 +13,18 @@ namespace roar::seccomp::detail {
 
 constexpr std::uint64_t kIovMax = 1024;  // UIO_MAXIOV: readv(2) fails with EINVAL beyond it
 
+// Whether `path` is the name the kernel prints for the O_TMPFILE file with inode `inode`.
+bool is_tmpfile_name(std::string_view path, std::uint64_t inode);
+
 // Whether the source of a read or transfer has bytes for the call to move.
 enum class Bytes { kNone, kSome, kUnknown };
+
+// How many bytes a read or write asks for: a count, or an iovec array to sum.
+struct ByteRequest {
+  std::optional<std::uint64_t> count;  // nullopt: sum the iovecs
+  std::uint64_t iovec = 0;
+  std::uint64_t iov_count = 0;
+};
 
 // One call being attributed: its arguments, what can be learned about its thread, and where the
 // findings go. Each Effect has one method.
@@ -27,12 +38,17 @@ struct Rule {
   const FileFacts* facts;
   Attribution& out;
 
+  Timestamp now;
+
   std::optional<std::string> path_of(int fd) { return file_path_of(view, fd, facts); }
   void add(const std::string& path, Access access) { out.events.push_back({path, access}); }
   // Sum of the iovec lengths, or nullopt if the array cannot be read.
-  std::optional<std::uint64_t> iovec_bytes();
+  std::optional<std::uint64_t> iovec_bytes(std::uint64_t iovec, std::uint64_t count);
   // False only when the call certainly moves zero bytes.
-  bool requests_bytes();
+  bool requests_bytes(const ByteRequest& request);
+  // The read and write rules for one descriptor (read, write, and each Linux AIO iocb).
+  void read_from(int fd, const ByteRequest& request, std::optional<std::int64_t> offset);
+  void write_to(int fd, const ByteRequest& request);
   // The offset the call reads `fd` at: explicit, through a pointer, or the fd's position.
   std::optional<std::uint64_t> offset_of(int fd, std::optional<std::int64_t> explicit_offset,
                                          std::uint64_t ptr, unsigned ptr_size);
@@ -45,6 +61,9 @@ struct Rule {
   void write();
   void transfer();
   void map();
+  void protect();
+  void clone();
+  void aio_submit();
   // A descriptor the process opened with O_TRUNC returns only what was written through it:
   // reading it back, by read, copy or mapping, takes in nothing from outside (SPEC §4's mmap
   // rule, applied to every way of reading; GNU as reads back each object file it writes).
@@ -62,5 +81,8 @@ struct Rule {
   void opened(int fd);
   void opened_all(std::uint32_t first, std::uint32_t last);
 };
+
+// Settles a kCloned check (attribution_clone.cpp).
+Settlement settle_clone(const PendingCheck& check, TraceeView& view);
 
 }  // namespace roar::seccomp::detail

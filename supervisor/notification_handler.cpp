@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <ctime>
 
 #include "roar/seccomp/report_builder.hpp"
 #include "roar/seccomp/syscall_args.hpp"
@@ -22,10 +23,14 @@ bool Prepared::quiet() const noexcept {
     case Effect::kWrite:
     case Effect::kTransfer:
     case Effect::kMap:
+    case Effect::kProtect:
+    case Effect::kClone:
+    case Effect::kAioSubmit:
     case Effect::kResizeFd:
       return pid_from_cache && !denied && !walk_refused && sightings.empty() && !settled_pending &&
              fd_links.empty() && attribution.events.empty() && !attribution.pending &&
-             !attribution.memory_unreadable && !attribution.path_unresolved;
+             !attribution.memory_unreadable && !attribution.path_unresolved &&
+             attribution.unattributed == nullptr && !attribution.writable_shared_mapping;
     default: return false;
   }
 }
@@ -145,7 +150,7 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   Prepared p;
   p.tid = n.tid;
   const AbiInfo* abi = abi_of(n.arch, n.nr);
-  p.spec = abi != nullptr ? index_.find(*abi, n.nr) : nullptr;
+  p.spec = abi != nullptr ? index_.find(*abi, n.nr, n.args) : nullptr;
   if (p.spec == nullptr) {
     return p;
   }
@@ -177,7 +182,10 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
     return p;  // the descriptors open now are the tracer's own, all close-on-exec
   }
   const ProcessRecord* record = p.pid ? log_.processes.live(*p.pid) : nullptr;
-  const CallContext context{log_.files, n.tid, p.pid, &log_.facts};
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  const CallContext context{log_.files, n.tid, p.pid, &log_.facts,
+                            Timestamp{now.tv_sec, static_cast<std::uint32_t>(now.tv_nsec)}};
   if (record != nullptr && record->watched && fd_cache_.enabled()) {
     CachingView cached(view, fd_cache_, *p.pid);
     p.attribution = attribute(*p.spec, p.args, *abi, cached, context);
@@ -243,6 +251,16 @@ void NotificationHandler::mark_incomplete(std::optional<int> pid) {
 void NotificationHandler::record(const Settlement& s, int tid, std::optional<int> pid) {
   for (const FileEvent& e : s.events) {
     record_access(e, tid, pid);
+  }
+  // Every name first, then the records: an exchange of two directories moves both ways.
+  std::vector<std::string> moved;
+  for (const MovedDirectory& m : s.moved) {
+    for (const std::string& path : log_.files.written_below(m.from)) {
+      moved.push_back(m.to + path.substr(m.from.size()));
+    }
+  }
+  for (std::string& path : moved) {
+    record_access({std::move(path), Access::kWritten}, tid, pid);
   }
   if (s.truncating_fd && pid) {
     log_.facts.truncating_fd(*pid, s.truncating_fd->first, s.truncating_fd->second);
@@ -391,6 +409,15 @@ void NotificationHandler::commit(Prepared&& p) {
   if (p.walk_refused || p.attribution.path_unresolved) {
     mark_incomplete(p.pid);
     warn(kWalkRefusedWarning, p.pid);
+  }
+  if (p.attribution.unattributed != nullptr) {
+    mark_incomplete(p.pid);
+    warn(std::string("what a traced call moved could not be told: ") + p.attribution.unattributed +
+             "; files it read or wrote may be missing from this report",
+         p.pid);
+  }
+  if (p.attribution.writable_shared_mapping) {
+    log_.facts.note_writable_shared_mapping();
   }
   if (p.attribution.memory_unreadable) {
     warn(

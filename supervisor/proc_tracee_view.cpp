@@ -12,9 +12,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
+#include "roar/seccomp/proc_maps.hpp"
 #include "roar/seccomp/unique_fd.hpp"
 
 namespace roar::seccomp {
@@ -141,15 +143,38 @@ std::optional<FileStat> stat_at(int dir, const char* name, int flags) {
   // AT_STATX_DONT_SYNC: use cached attributes, so a FUSE file served by a blocked process of
   // the traced tree cannot block the supervisor.
   if (statx(dir, name, flags | AT_STATX_DONT_SYNC,
-            STATX_TYPE | STATX_SIZE | STATX_NLINK | STATX_INO, &stx) != 0) {
+            STATX_TYPE | STATX_SIZE | STATX_NLINK | STATX_INO | STATX_CTIME, &stx) != 0) {
     return std::nullopt;
   }
   return FileStat{static_cast<mode_t>(stx.stx_mode & S_IFMT), stx.stx_size, stx.stx_nlink,
-                  FileId{makedev(stx.stx_dev_major, stx.stx_dev_minor), stx.stx_ino}};
+                  FileId{makedev(stx.stx_dev_major, stx.stx_dev_minor), stx.stx_ino},
+                  Timestamp{stx.stx_ctime.tv_sec, stx.stx_ctime.tv_nsec}};
 }
 
 std::optional<FileStat> ProcTraceeView::fd_stat(int fd) {
   return stat_at(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(), 0);
+}
+
+std::optional<std::vector<Mapping>> ProcTraceeView::mappings(std::uint64_t start,
+                                                             std::uint64_t end) {
+  const std::optional<std::string> maps =
+      note(read_small_file(proc_dir_, ProcPath(proc_tid_, "maps").c_str()));
+  if (!maps) {
+    return std::nullopt;
+  }
+  std::vector<Mapping> out = parse_maps(*maps, start, end);
+  // Whether a shared file mapping may become writable is only in smaps (VmFlags), which costs
+  // a page-table walk per mapping: read it only when such a mapping is in the range.
+  if (std::none_of(out.begin(), out.end(),
+                   [](const Mapping& m) { return m.shared && m.id.ino != 0; })) {
+    return out;
+  }
+  const std::optional<std::string> smaps =
+      note(read_small_file(proc_dir_, ProcPath(proc_tid_, "smaps").c_str()));
+  if (!smaps) {
+    return std::nullopt;
+  }
+  return parse_maps(*smaps, start, end);
 }
 
 std::optional<std::uint64_t> ProcTraceeView::fd_position(int fd) {
@@ -363,6 +388,11 @@ std::optional<ResolvedPath> ProcTraceeView::resolve_walking(int dirfd, std::stri
   while (p.size() > 1 && p.back() == '/') {
     p.pop_back();
   }
+  if (follow) {
+    if (std::optional<int> fd = descriptor_link(p)) {
+      return resolve_descriptor(*fd);
+    }
+  }
   const std::size_t slash = p.rfind('/');
   std::string parent = slash == std::string::npos ? "" : (slash == 0 ? "/" : p.substr(0, slash));
   std::string last = slash == std::string::npos ? p : p.substr(slash + 1);
@@ -414,6 +444,39 @@ std::optional<ResolvedPath> ProcTraceeView::resolve_walking(int dirfd, std::stri
     out.stat = stat_name(dir.get(), last, false, Namespace::kCaller);
   }
   return out;
+}
+
+// "/proc/<tid>/fd/N" (what "/proc/self/fd/N" became above) or "/dev/fd/N": followed, these
+// name what the caller's descriptor N refers to (linkat(..., AT_SYMLINK_FOLLOW) gives an
+// O_TMPFILE file its name so). A walk would not: in the caller's root the kernel refuses to
+// follow magic links, and "/dev/fd" leads to the supervisor's own /proc/self.
+std::optional<int> ProcTraceeView::descriptor_link(std::string_view path) const {
+  const std::string own = "/proc/" + std::to_string(proc_tid_) + "/fd/";
+  for (const std::string_view prefix : {std::string_view(own), std::string_view("/dev/fd/")}) {
+    if (path.starts_with(prefix)) {
+      const std::string_view number = path.substr(prefix.size());
+      int fd = -1;
+      const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), fd);
+      if (ec == std::errc() && ptr == number.data() + number.size() && fd >= 0) {
+        return fd;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ResolvedPath> ProcTraceeView::resolve_descriptor(int fd) {
+  // O_PATH opens nothing: a FIFO or a device behind the descriptor is not touched.
+  const UniqueFd target(
+      openat(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(), O_PATH | O_CLOEXEC));
+  if (!target) {
+    return std::nullopt;
+  }
+  const std::optional<std::string> path = own_fd_path(target.get());
+  if (!path) {
+    return std::nullopt;
+  }
+  return ResolvedPath{*path, stat_at(target.get(), "", AT_EMPTY_PATH)};
 }
 
 std::optional<FileStat> ProcTraceeView::lstat(const std::string& path) {

@@ -82,7 +82,12 @@ std::vector<Row> table_rows(const std::vector<ResolvedSyscall>& resolved) {
   }
   std::vector<Row> rows = {header};
   for (const SyscallSpec& spec : traced_syscalls()) {
-    Row row = {spec.name, to_string(spec.effect), roles_text(spec)};
+    // A row that applies to one value of an argument (an ioctl request) is named with it.
+    std::string name = spec.name;
+    if (spec.when.arg >= 0) {
+      name += std::string(":") + spec.when.label;
+    }
+    Row row = {std::move(name), to_string(spec.effect), roles_text(spec)};
     for (const AbiInfo& abi : host_abis()) {
       row.push_back(number_text(resolved, spec, abi));
     }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "byte_reader.hpp"
+#include "roar/seccomp/proc_maps.hpp"
 #include "roar/seccomp/tracee_view.hpp"
 #include "roar/seccomp/unique_fd.hpp"
 
@@ -206,6 +207,20 @@ class ByteTraceeView final : public TraceeView {
     return maybe_stat();
   }
 
+  // Text as /proc/<pid>/maps or smaps could show it, through the real parser.
+  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override {
+    static constexpr std::array<std::string_view, 3> kMaps = {
+        "7f0000000000-7f0000002000 rw-s 00000000 fd:01 123 /tmp/out\\012x\n",
+        "7f0000000000-7f0000001000 r--s 00000000 fd:01 123 /tmp/a (deleted)\n"
+        "VmFlags: rd sh mr mw me ms\n7f0000001000-7f0000003000 rw-p 00000000 00:00 0\n",
+        "7f0000000000-7f0000001000 rw-s 00000000 00:01 7 /dev/zero (deleted)\n"};
+    const std::optional<std::string> text = proc_text(kMaps);
+    if (!text) {
+      return none();
+    }
+    return parse_maps(*text, start, end);
+  }
+
   // A process is never its own parent.
   std::optional<ThreadStatus> status() override {
     const std::size_t sel = in_.pick(4);
@@ -298,6 +313,7 @@ class ByteTraceeView final : public TraceeView {
     st.size = maybe_number().value_or(0);
     st.nlink = in_.pick(3);
     st.id = FileId{1 + in_.pick(2), kInodes[in_.pick(kInodes.size())]};
+    st.ctime = Timestamp{static_cast<std::int64_t>(in_.pick(3)), 0};
     return st;
   }
 

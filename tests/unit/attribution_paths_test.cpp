@@ -37,7 +37,7 @@ struct Env {
     const SyscallSpec& spec = spec_named(name, abi);
     const AbiInfo& info = host_abi(abi);
     return attribute(spec, decode_args(spec, info, regs), info, view,
-                     CallContext{known, kTid, kPid, &facts});
+                     CallContext{known, kTid, kPid, &facts, {}});
   }
   FileStat& make_file(const std::string& path, std::uint64_t size, std::uint64_t ino) {
     return view.files[path] = FakeTraceeView::regular(size, 1, ino);

@@ -32,7 +32,7 @@ Attribution call(FakeTraceeView& view, const char* name, const Regs& regs,
   const SyscallSpec& spec = spec_named(name, abi);
   const AbiInfo& info = host_abi(abi);
   return attribute(spec, decode_args(spec, info, regs), info, view,
-                   CallContext{known, kTid, kPid, facts});
+                   CallContext{known, kTid, kPid, facts, {}});
 }
 
 bool has(const Attribution& a, const std::string& path, Access access) {

@@ -47,11 +47,12 @@ struct FakeCalls {
   int children = 0;
   int open_pidfd = 0;
   int same_fd_table = 0;
+  int mappings = 0;
 
   [[nodiscard]] int total() const noexcept {
     return fd_link + fd_access + fd_stat + fd_position + pipe_bytes + open_fds + read_memory +
            read_path + resolve + lstat + status + cmdline + environ + children + open_pidfd +
-           same_fd_table;
+           same_fd_table + mappings;
   }
 };
 
@@ -78,6 +79,8 @@ class FakeTraceeView final : public TraceeView {
   bool kcmp_works = true;  // false: kcmp refused, nothing can be compared
   // True: /proc refused a read for lack of permission (a process that is not dumpable).
   bool access_denied = false;
+  // The process's mappings, in address order; nullopt: /proc/<pid>/maps cannot be read.
+  std::optional<std::vector<Mapping>> maps = std::vector<Mapping>{};
   FakeCalls calls;
 
   // ---- builders ------------------------------------------------------------------------------
@@ -256,6 +259,19 @@ class FakeTraceeView final : public TraceeView {
     ++calls.lstat;
     const auto it = files.find(path);
     return it == files.end() ? std::nullopt : std::optional<FileStat>(it->second);
+  }
+  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override {
+    ++calls.mappings;
+    if (!maps) {
+      return std::nullopt;
+    }
+    std::vector<Mapping> out;
+    for (const Mapping& m : *maps) {
+      if (m.start < end && m.end > start) {
+        out.push_back(m);
+      }
+    }
+    return out;
   }
   std::optional<ThreadStatus> status() override {
     ++calls.status;

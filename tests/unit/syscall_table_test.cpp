@@ -1,7 +1,9 @@
 // Tests of the syscall table, its per-ABI resolution, the reverse index and ABI detection.
 #include <doctest/doctest.h>
 #include <linux/audit.h>
+#include <linux/fs.h>
 #include <seccomp.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <set>
@@ -44,9 +46,12 @@ TEST_CASE("syscall table: a name has one row per ABI and every row has a printab
     CHECK(std::string_view(to_string(rows[i].effect)) != "?");
     CHECK(rows[i].abis != 0);
     for (std::size_t j = i + 1; j < rows.size(); ++j) {
-      // Two rows for one (name, ABI) would make the decoding of that call ambiguous.
+      // Two rows for one (name, ABI) would make the decoding of that call ambiguous, unless
+      // different values of one argument (ioctl's request) tell them apart.
       const bool same_name = std::string_view(rows[i].name) == rows[j].name;
-      CHECK_FALSE((same_name && (rows[i].abis & rows[j].abis) != 0));
+      const bool told_apart = rows[i].when.arg >= 0 && rows[i].when.arg == rows[j].when.arg &&
+                              rows[i].when.value != rows[j].when.value;
+      CHECK_FALSE((same_name && (rows[i].abis & rows[j].abis) != 0 && !told_apart));
     }
   }
   // The rules of SPEC §4 need at least these rows; losing one silently loses attribution.
@@ -72,7 +77,11 @@ TEST_CASE("syscall table: a name has one row per ABI and every row has a printab
                              "execveat",
                              "exit",
                              "exit_group",
-                             "io_uring_setup"}) {
+                             "io_uring_setup",
+                             "ioctl",
+                             "io_submit",
+                             "mprotect",
+                             "pkey_mprotect"}) {
     const std::string name = needed;
     CAPTURE(name);
     CHECK(names.count(needed) == 1);
@@ -140,12 +149,13 @@ TEST_CASE("resolve_table on x86-64") {
       CHECK(anywhere);
     }
   }
-  SUBCASE("ia32 has mmap2 and sendfile64 but its struct-pointer mmap is not traced") {
+  SUBCASE("ia32 has mmap2, sendfile64 and a struct-pointer mmap of its own") {
     CHECK(resolved_on(resolved, "mmap2", Abi::kI386));
     CHECK(resolved_on(resolved, "sendfile64", Abi::kI386));
     CHECK(resolved_on(resolved, "read", Abi::kI386));
-    CHECK_FALSE(resolved_on(resolved, "mmap", Abi::kI386));
-    CHECK(resolved_on(resolved, "mmap", Abi::kX32));
+    CHECK(spec_named("mmap", Abi::kI386).args[0] == ArgRole::kMapArgs);
+    CHECK(resolved_on(resolved, "mmap", Abi::kI386));
+    CHECK(spec_named("mmap", Abi::kX32).args[4] == ArgRole::kFdMapped);
   }
   SUBCASE("numbers are libseccomp's for that ABI") {
     for (const ResolvedSyscall& r : resolved) {
@@ -174,7 +184,12 @@ TEST_CASE("resolve_table on x86-64") {
       const std::string abi = to_string(r.abi->abi);
       CAPTURE(name);
       CAPTURE(abi);
-      CHECK(index.find(*r.abi, r.nr) == r.spec);
+      // A row picked by an argument value (an ioctl request) is found with that value.
+      std::array<std::uint64_t, 6> args{};
+      if (r.spec->when.arg >= 0) {
+        args[static_cast<std::size_t>(r.spec->when.arg)] = r.spec->when.value;
+      }
+      CHECK(index.find(*r.abi, r.nr, args) == r.spec);
       // The ABI found from the notification's arch and number must be the row's own.
       CHECK(abi_of(r.abi->audit_arch, r.nr) == r.abi);
     }
@@ -185,15 +200,33 @@ TEST_CASE("SyscallIndex: calls we do not trace give nullptr") {
   const SyscallIndex index(resolve_table(traced_syscalls()));
   const AbiInfo& x86_64 = host_abi(Abi::kX86_64);
   const AbiInfo& ia32 = host_abi(Abi::kI386);
-  CHECK(index.find(x86_64, seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "getpid")) ==
+  const std::array<std::uint64_t, 6> none{};
+  CHECK(index.find(x86_64, seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "getpid"), none) ==
         nullptr);
-  CHECK(index.find(x86_64, seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "getdents64")) ==
-        nullptr);
-  CHECK(index.find(x86_64, 100000) == nullptr);
-  CHECK(index.find(x86_64, -1) == nullptr);
+  CHECK(index.find(x86_64, seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "getdents64"),
+                   none) == nullptr);
+  CHECK(index.find(x86_64, 100000, none) == nullptr);
+  CHECK(index.find(x86_64, -1, none) == nullptr);
   // ia32 number 3 is read, but x86-64 number 3 is close: the ABI must select the row.
-  CHECK(std::string_view(index.find(ia32, 3)->name) == "read");
-  CHECK(std::string_view(index.find(x86_64, 3)->name) == "close");
+  CHECK(std::string_view(index.find(ia32, 3, none)->name) == "read");
+  CHECK(std::string_view(index.find(x86_64, 3, none)->name) == "close");
+}
+
+TEST_CASE("SyscallIndex: an ioctl is traced only for the requests the table names") {
+  const SyscallIndex index(resolve_table(traced_syscalls()));
+  const AbiInfo& x86_64 = host_abi(Abi::kX86_64);
+  const int ioctl = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "ioctl");
+  const auto request = [&](std::uint64_t value) {
+    return index.find(x86_64, ioctl, {3, value, 4, 0, 0, 0});
+  };
+  REQUIRE(request(FICLONE) != nullptr);
+  CHECK(request(FICLONE)->effect == Effect::kClone);
+  CHECK(request(FICLONERANGE)->args[2] == ArgRole::kCloneRange);
+  // The kernel reads the request as an unsigned int: the upper half does not matter.
+  CHECK(request(0xdead'beef'0000'0000ULL | FICLONE) == request(FICLONE));
+  CHECK(request(FIDEDUPERANGE) == nullptr);
+  CHECK(request(TCGETS) == nullptr);
+  CHECK(request(0) == nullptr);
 }
 
 TEST_CASE("abi_of tells x86-64, x32 and ia32 apart") {

@@ -15,9 +15,12 @@ namespace roar::seccomp {
 
 // The row that describes `name` on `abi` (a name may have one row per argument layout). Throws
 // rather than returning a dummy so that a renamed row fails the test that needs it.
-inline const SyscallSpec& spec_named(std::string_view name, Abi abi = Abi::kX86_64) {
+// With `request`, the row of that ioctl request (or other selecting argument value).
+inline const SyscallSpec& spec_named(std::string_view name, Abi abi = Abi::kX86_64,
+                                     std::optional<std::uint32_t> request = std::nullopt) {
   for (const SyscallSpec& spec : traced_syscalls()) {
-    if (name == spec.name && (spec.abis & abi_bit(abi)) != 0) {
+    if (name == spec.name && (spec.abis & abi_bit(abi)) != 0 &&
+        (!request || spec.when.value == *request)) {
       return spec;
     }
   }

@@ -28,6 +28,8 @@ class AccessLog {
   // the checks that decide whether a call moves bytes.
   [[nodiscard]] bool contains(std::string_view path, Access access, int tid) const;
   [[nodiscard]] bool contains(std::string_view path) const;
+  // The written paths below directory `dir` (at any depth), in no particular order.
+  [[nodiscard]] std::vector<std::string> written_below(std::string_view dir) const;
 
   // Paths in bytewise order with their accesses.
   [[nodiscard]] std::vector<std::pair<std::string, FileAccesses>> sorted() const;

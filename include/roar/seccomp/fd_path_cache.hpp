@@ -83,6 +83,9 @@ class CachingView final : public TraceeView {
     return inner_.resolve(dirfd, path, follow);
   }
   std::optional<FileStat> lstat(const std::string& path) override { return inner_.lstat(path); }
+  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override {
+    return inner_.mappings(start, end);
+  }
   std::optional<ThreadStatus> status() override { return inner_.status(); }
   std::optional<std::string> cmdline(int pid) override { return inner_.cmdline(pid); }
   std::optional<std::string> environ(int pid) override { return inner_.environ(pid); }

@@ -40,8 +40,15 @@ class FileFacts {
     return it == tmpfile_names_.end() ? nullptr : &it->second;
   }
 
+  // Some process of the run mapped a named file MAP_SHARED through a writable descriptor. Until
+  // then no mprotect can make a file writable, and its rule reads nothing. (Mappings made before
+  // the run are gone: the command starts with an exec.)
+  void note_writable_shared_mapping() { writable_shared_mappings_ = true; }
+  [[nodiscard]] bool writable_shared_mappings() const { return writable_shared_mappings_; }
+
  private:
   std::map<std::pair<int, int>, FileId> truncating_;  // (pid, fd) -> file
+  bool writable_shared_mappings_ = false;
   std::map<FileId, std::string> tmpfile_names_;
 };
 

@@ -45,6 +45,7 @@ class ProcTraceeView final : public TraceeView {
   std::optional<std::string> read_path(std::uint64_t addr) override;
   std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override;
   std::optional<FileStat> lstat(const std::string& path) override;
+  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override;
   std::optional<ThreadStatus> status() override;
   std::optional<std::string> cmdline(int pid) override;
   std::optional<std::string> environ(int pid) override;
@@ -68,6 +69,9 @@ class ProcTraceeView final : public TraceeView {
   // The inode of /proc/<tid>/ns/mnt, read once per view; nullopt if unreadable.
   std::optional<FileId> caller_mount_namespace();
   std::optional<ResolvedPath> resolve_walking(int dirfd, std::string_view path, bool follow);
+  // The descriptor number a caller's path names through a magic link, if it is one.
+  [[nodiscard]] std::optional<int> descriptor_link(std::string_view path) const;
+  std::optional<ResolvedPath> resolve_descriptor(int fd);
 
   // The canonical path of one of the supervisor's own descriptors.
   std::optional<std::string> own_fd_path(int fd);

@@ -32,6 +32,8 @@ struct SyscallArgs {
   std::uint64_t map_prot = 0;
   std::uint64_t map_flags = 0;
   std::uint64_t map_offset = 0;  // bytes, also for kMapPages
+  std::uint64_t map_args = 0;    // kMapArgs: address of ia32 old mmap's six words
+  std::uint64_t map_addr = 0;    // kMapAddr
   int path_dirfd = kAtFdCwd;
   std::uint64_t path = 0;  // address of the kPath string, 0 = none
   int new_path_dirfd = kAtFdCwd;
@@ -42,7 +44,10 @@ struct SyscallArgs {
   std::uint32_t at_flags = 0;
   std::optional<std::int64_t> length;
   std::optional<std::uint64_t> unshare_flags;
-  std::uint64_t argv = 0;  // address of an exec's argv array
+  std::uint64_t argv = 0;         // address of an exec's argv array
+  std::uint64_t clone_range = 0;  // address of struct file_clone_range
+  std::uint64_t iocb_count = 0;
+  std::uint64_t iocb_array = 0;  // address of the iocb pointer array
 };
 
 // Decodes `regs` (seccomp_data.args) of a call described by `spec` on `abi`. Integer arguments

@@ -1,6 +1,7 @@
 // Maps (ABI, syscall number) of a notification back to its table row.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,12 +26,16 @@ class SyscallIndex {
  public:
   explicit SyscallIndex(const std::vector<ResolvedSyscall>& resolved);
 
-  // The row for a notification, or nullptr if the call is not one we trace on that ABI.
-  [[nodiscard]] const SyscallSpec* find(const AbiInfo& abi, std::int32_t nr) const noexcept;
+  // The row for a notification (its arguments pick among rows of one call, see ArgEquals), or
+  // nullptr if the call is not one we trace on that ABI.
+  [[nodiscard]] const SyscallSpec* find(const AbiInfo& abi, std::int32_t nr,
+                                        const std::array<std::uint64_t, 6>& args) const noexcept;
 
  private:
   static constexpr std::uint32_t kMaxNr = 1024;
-  std::vector<const SyscallSpec*> rows_;  // kAbiCount * kMaxNr entries
+  // The rows of slot (abi, nr) are rows_[begin_[slot] .. begin_[slot + 1]).
+  std::vector<std::uint32_t> begin_;  // kAbiCount * kMaxNr + 1 entries
+  std::vector<const SyscallSpec*> rows_;
 };
 
 }  // namespace roar::seccomp

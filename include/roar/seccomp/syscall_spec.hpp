@@ -42,6 +42,9 @@ enum class ArgRole : std::uint8_t {
   kMapFlags,      // mmap MAP_* bits; the filter skips anonymous mappings
   kMapOffset,     // mmap file offset in bytes
   kMapPages,      // mmap2 file offset in 4096-byte units
+  kMapArgs,       // ia32 old mmap: pointer to six 32-bit words (addr, len, prot, flags, fd, off)
+  kMapAddr,       // start address of a range of mappings (mprotect)
+  kProtWrite,     // new PROT_* bits; the filter notifies only those that add PROT_WRITE
   kPathDirFd,     // directory fd (or AT_FDCWD) that a relative kPath starts from
   kPath,          // pointer to a NUL-terminated path in the caller's memory
   kNewPathDirFd,  // directory fd (or AT_FDCWD) that a relative kNewPath starts from
@@ -56,6 +59,10 @@ enum class ArgRole : std::uint8_t {
   kArgv,          // char* const argv[] of an exec
   kSeccompOp,     // seccomp(2) operation; the filter notifies only SECCOMP_SET_MODE_FILTER
   kSeccompFlags,  // seccomp(2) flags; the filter notifies only SECCOMP_FILTER_FLAG_NEW_LISTENER
+  kCloneRange,    // struct file_clone_range* of FICLONERANGE (source fd, offsets, length)
+  kIocbCount,     // number of iocbs io_submit is given; zero moves nothing
+  kIocbArray,     // struct iocb** of io_submit (pointers as wide as the ABI's)
+  kIoctlRequest,  // the request of an ioctl: the row's `when` picks which one
 };
 
 // What the call does to files, as far as attribution is concerned.
@@ -64,6 +71,9 @@ enum class Effect : std::uint8_t {
   kWrite,        // bytes from the process reach kFdOut's file
   kTransfer,     // bytes move from kFdIn's file to kFdOut's file inside the kernel
   kMap,          // kFdMapped's file is mapped: readable mapping = read, shared writable = written
+  kProtect,      // mappings in kMapAddr..+kMapLength become writable: shared file ones = written
+  kClone,        // kFdOut's file shares kFdIn's extents (reflink): read and written, if it worked
+  kAioSubmit,    // Linux AIO: each iocb is a pread/pwrite (vectored or not) of its own fd
   kClose,        // kFdClosed is released
   kCloseRange,   // kFdFirst..kFdLast are released (or marked close-on-exec)
   kOpen,         // an open that truncates: reading back through its descriptor is no read
@@ -80,14 +90,30 @@ enum class Effect : std::uint8_t {
   kOwnListener,  // the program asks for a seccomp listener of its own: the kernel refuses it
 };
 
+// A row that applies only when one argument register (its low 32 bits, as the kernel reads an
+// `unsigned int`) has one value: ioctl's request. The filter tests it, and notifications are
+// matched to the row by it, so other requests never notify.
+struct ArgEquals {
+  int arg = -1;  // -1: the row applies whatever the arguments
+  std::uint32_t value = 0;
+  const char* label = "";  // the value's name, for the filter printer
+};
+
 // One row of the table. Rows are keyed by name; numbers come from libseccomp per ABI. A name
 // may have several rows when its argument layout differs between ABIs (their masks must not
-// overlap).
+// overlap) or between values of one argument (`when`).
 struct SyscallSpec {
   const char* name;  // libseccomp's name; NUL-terminated because libseccomp needs a C string
   Effect effect;
   std::array<ArgRole, 6> args{};
   AbiMask abis = kAllAbis;  // ABIs where `name` has the meaning described by `args`
+  ArgEquals when{};
+
+  // Whether a call with these argument registers is the one this row describes.
+  [[nodiscard]] constexpr bool matches(const std::array<std::uint64_t, 6>& regs) const noexcept {
+    return when.arg < 0 ||
+           static_cast<std::uint32_t>(regs[static_cast<std::size_t>(when.arg)]) == when.value;
+  }
 };
 
 // The table itself: every syscall the tracer is notified of (filters/syscall_table.cpp).

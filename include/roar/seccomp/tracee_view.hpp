@@ -21,12 +21,32 @@ struct FdAccess {
   bool writable = false;
 };
 
+// A file's change time (ctime), as statx reports it.
+struct Timestamp {
+  std::int64_t sec = 0;
+  std::uint32_t nsec = 0;
+  auto operator<=>(const Timestamp&) const = default;
+};
+
 // The file behind a descriptor (stat through the /proc magic link, never syncing with FUSE).
 struct FileStat {
   mode_t type = 0;  // S_IFMT bits
   std::uint64_t size = 0;
   std::uint64_t nlink = 0;
   FileId id;
+  Timestamp ctime;
+};
+
+// One memory mapping of a process, as /proc/<pid>/maps (and smaps) show it.
+struct Mapping {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;  // exclusive
+  bool shared = false;    // MAP_SHARED ("s")
+  // May become writable (VmFlags "mw"): for a shared file mapping, its file was open for
+  // writing when it was mapped. Always true for private mappings.
+  bool may_write = true;
+  FileId id;         // the mapped file; zero for anonymous memory
+  std::string name;  // the file's path as the kernel prints it ("... (deleted)", "[heap]", "")
 };
 
 // A path argument as the caller's call resolves it: canonical (symlinks in the directories
@@ -69,6 +89,8 @@ class TraceeView {
   virtual std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) = 0;
   // What an absolute canonical path names now (the last component not followed).
   virtual std::optional<FileStat> lstat(const std::string& path) = 0;
+  // The process's mappings that overlap [start, end), in address order; nullopt if unreadable.
+  virtual std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) = 0;
 
   virtual std::optional<ThreadStatus> status() = 0;
   // NUL-separated argv and environment of a process, exactly as /proc shows them.
