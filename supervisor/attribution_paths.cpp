@@ -19,6 +19,12 @@ std::optional<std::string> Rule::path_argument(std::uint64_t addr) {
   return path;
 }
 
+std::optional<std::string> Rule::published_path_argument(std::uint64_t addr) {
+  std::optional<std::string> path = path_argument(addr);
+  out.published_unknown = out.published_unknown || !path;
+  return path;
+}
+
 bool Rule::was_looked_up(const ResolvedPath& resolved) {
   out.path_unresolved = out.path_unresolved || !resolved.looked_up;
   return resolved.looked_up;
@@ -64,8 +70,8 @@ void Rule::open() {
 }
 
 void Rule::rename() {
-  const std::optional<std::string> from = path_argument(args.path);
-  const std::optional<std::string> to = path_argument(args.new_path);
+  const std::optional<std::string> from = published_path_argument(args.path);
+  const std::optional<std::string> to = published_path_argument(args.new_path);
   if (!from || !to) {
     return;
   }
@@ -99,14 +105,14 @@ void Rule::rename() {
 }
 
 void Rule::link() {
-  const std::optional<std::string> to = path_argument(args.new_path);
+  const std::optional<std::string> to = published_path_argument(args.new_path);
   if (!to) {
     return;
   }
   std::optional<FileStat> source;
   std::string from;
   if (args.path != 0) {
-    std::optional<std::string> p = path_argument(args.path);
+    std::optional<std::string> p = published_path_argument(args.path);
     if (!p) {
       return;
     }
@@ -134,7 +140,7 @@ void Rule::link() {
 }
 
 void Rule::resize_path() {
-  const std::optional<std::string> path = path_argument(args.path);
+  const std::optional<std::string> path = published_path_argument(args.path);
   if (!path || !args.length || *args.length < 0) {
     return;
   }
@@ -168,11 +174,26 @@ void Rule::resize_fd() {
 }
 }  // namespace detail
 
-Settlement settle(const PendingCheck& check, TraceeView& view) {
+Settlement settle(const PendingCheck& check, TraceeView& view, const AccessLog& written) {
   Settlement out;
   const auto names = [&view](const std::string& path, FileId id) {
     const std::optional<FileStat> st = view.lstat(path);
     return st && st->id == id;
+  };
+  // A moved file is written at its new name. A moved directory is never itself written, but
+  // what the tree wrote below its old name, and is still there, is written below the new one.
+  const auto moved = [&](const std::string& from, const std::string& to, bool dir) {
+    if (!dir) {
+      out.events.push_back({to, Access::kWritten});
+      return;
+    }
+    for (const std::string& path : written.written_below(from)) {
+      std::string now = to + path.substr(from.size());
+      const std::optional<FileStat> st = view.lstat(now);
+      if (st && st->type != S_IFDIR) {
+        out.events.push_back({std::move(now), Access::kWritten});
+      }
+    }
   };
   switch (check.kind) {
     case PendingCheck::Kind::kSinkAdvanced: {
@@ -190,29 +211,15 @@ Settlement settle(const PendingCheck& check, TraceeView& view) {
       }
       break;
     }
-    // A moved file is written at its new name; a moved directory is never itself written, but
-    // what the tree wrote below its old name is now below the new one.
     case PendingCheck::Kind::kRenamed:
       if (names(check.path, check.expect)) {
-        if (check.dir) {
-          out.moved.push_back({check.path2, check.path});
-        } else {
-          out.events.push_back({check.path, Access::kWritten});
-        }
+        moved(check.path2, check.path, check.dir);
       }
       break;
     case PendingCheck::Kind::kExchanged:
       if (names(check.path, check.expect) && names(check.path2, check.expect2)) {
-        if (check.dir) {
-          out.moved.push_back({check.path2, check.path});
-        } else {
-          out.events.push_back({check.path, Access::kWritten});
-        }
-        if (check.dir2) {
-          out.moved.push_back({check.path, check.path2});
-        } else {
-          out.events.push_back({check.path2, Access::kWritten});
-        }
+        moved(check.path2, check.path, check.dir);
+        moved(check.path, check.path2, check.dir2);
       }
       break;
     case PendingCheck::Kind::kCloned: return detail::settle_clone(check, view);

@@ -70,6 +70,9 @@ struct Rule {
   // Another descriptor of the same file reads it like any file.
   bool own_truncated_file(int fd);
   std::optional<std::string> path_argument(std::uint64_t addr);
+  // A path argument of a call that publishes content (rename, link, truncate): unreadable, what
+  // it published is unknown.
+  std::optional<std::string> published_path_argument(std::uint64_t addr);
   // Whether what `resolved` names was looked up; notes the loss if it was not.
   bool was_looked_up(const ResolvedPath& resolved);
   void open();

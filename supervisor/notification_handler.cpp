@@ -158,7 +158,7 @@ Prepared NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   // The caller's previous call has returned: settle what it left pending. A check left by a
   // thread of another process (whose tid was reused) is not this thread's to settle.
   if (const auto it = pending_.find(n.tid); it != pending_.end() && it->second.pid == p.pid) {
-    p.settled = settle(it->second.check, view);
+    p.settled = settle(it->second.check, view, log_.files);
     p.settled_pending = true;
   }
   p.args = decode_args(*p.spec, *abi, n.args);
@@ -252,16 +252,7 @@ void NotificationHandler::record(const Settlement& s, int tid, std::optional<int
   for (const FileEvent& e : s.events) {
     record_access(e, tid, pid);
   }
-  // Every name first, then the records: an exchange of two directories moves both ways.
-  std::vector<std::string> moved;
-  for (const MovedDirectory& m : s.moved) {
-    for (const std::string& path : log_.files.written_below(m.from)) {
-      moved.push_back(m.to + path.substr(m.from.size()));
-    }
-  }
-  for (std::string& path : moved) {
-    record_access({std::move(path), Access::kWritten}, tid, pid);
-  }
+
   if (s.truncating_fd && pid) {
     log_.facts.truncating_fd(*pid, s.truncating_fd->first, s.truncating_fd->second);
   }
@@ -419,6 +410,9 @@ void NotificationHandler::commit(Prepared&& p) {
   if (p.attribution.writable_shared_mapping) {
     log_.facts.note_writable_shared_mapping();
   }
+  if (p.attribution.published_unknown) {
+    mark_incomplete(p.pid);
+  }
   if (p.attribution.memory_unreadable) {
     warn(
         "could not read a traced process's memory (ptrace access denied?): path arguments of "
@@ -476,7 +470,7 @@ void NotificationHandler::settle_remaining(TraceeView& view) {
   for (const Pending& pending : orphaned_) {
     // Only path checks mean anything now; a descriptor of a dead thread cannot be read.
     if (pending.check.kind != PendingCheck::Kind::kSinkAdvanced) {
-      record(settle(pending.check, view), pending.tid, pending.pid);
+      record(settle(pending.check, view, log_.files), pending.tid, pending.pid);
     }
   }
   orphaned_.clear();

@@ -49,7 +49,7 @@ std::optional<Report> NotificationHandler::finish_subtree(int tracer, std::uint3
       continue;
     }
     if (pending->check.kind != PendingCheck::Kind::kSinkAdvanced) {
-      for (const FileEvent& e : settle(pending->check, final_state).events) {
+      for (const FileEvent& e : settle(pending->check, final_state, subtree.files).events) {
         log_.files.record(e.path, e.access, pending->tid);
         subtree.files.record(e.path, e.access, pending->tid);
       }

@@ -1,6 +1,7 @@
 """Helpers for integration scenarios: run a command under the built tracer, decode the report the
 way roar does (msgpack.unpackb(raw=False)), check its invariants, and compare exact file sets."""
 import contextlib
+import errno
 import os
 import shutil
 import signal
@@ -34,12 +35,74 @@ def need_tool(name):
     return path
 
 
+def machine_wide(*resources):
+    """Marks a scenario that changes state the whole machine shares (a sysctl such as
+    ns_last_pid, a device's mode, loop devices): CTest never runs two scenarios that name the
+    same resource at once (RESOURCE_LOCK, from run.py --list)."""
+    def mark(func):
+        func.resource_locks = tuple(getattr(func, "resource_locks", ())) + resources
+        return func
+    return mark
+
+
+def scratch_fs(*kinds):
+    """Marks a scenario that needs loop-mounted file systems of these kinds ("xfs", "btrfs"):
+    the runner makes them as root (scratch_fs.py) and the scenario finds a directory of its own
+    on each with scratch_dir(kind)."""
+    def mark(func):
+        func.scratch_fs = kinds
+        return machine_wide("loop_devices")(func)
+    return mark
+
+
+def scratch_dir(kind):
+    """The scenario's directory on the scratch `kind` file system, or a skip saying why there is
+    none."""
+    path = os.environ.get(f"ROAR_SCRATCH_{kind.upper()}")
+    if not path:
+        skip(os.environ.get(f"ROAR_SCRATCH_{kind.upper()}_SKIP",
+                            f"no scratch {kind} file system: run the scenario through run.py"))
+    return path
+
+
+def world_usable_device(path):
+    """Marks a scenario that needs device `path` usable by the unprivileged user: when run.py
+    runs it as nobody from root, it makes the device mode 0666 for the scenario's duration
+    (Debian's /dev/fuse is 0666; some machines have 0600) and restores it afterwards."""
+    def mark(func):
+        func.world_usable_devices = tuple(getattr(func, "world_usable_devices", ())) + (path,)
+        return machine_wide("device_mode:" + path)(func)
+    return mark
+
+
 def fixture(name):
     """Path of a test fixture program built in tests/fixtures."""
     path = os.path.join(FIXTURES, name)
     if not os.path.exists(path):
         skip(f"fixture {name} was not built (see tests/fixtures/CMakeLists.txt)")
     return path
+
+
+def fx(*args):
+    """argv of the 64-bit scenario program."""
+    return [fixture("fx_io"), *args]
+
+
+def fx32(*args):
+    """argv of the 32-bit (ia32) scenario program; skips when it cannot run here."""
+    path = os.path.join(FIXTURES, "fx_io32")
+    if not os.path.exists(path):
+        skip("fx_io32 was not built: the C compiler cannot build -m32 programs here "
+             "(install gcc-multilib and reconfigure)")
+    try:
+        probe = subprocess.run([path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError as e:
+        if e.errno == errno.ENOEXEC:
+            skip("this kernel cannot run ia32 programs (exec of fx_io32: Exec format error; "
+                 "IA32 emulation is disabled or unsupported)")
+        raise
+    assert probe.returncode == 2, f"fx_io32 without a scenario should print usage, got {probe}"
+    return [path, *args]
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ scenario runs as user nobody: as root, the binaries and scenarios are staged in 
 directory and the runner re-executes itself through setpriv(1).
 """
 import argparse
+import contextlib
 import importlib
 import os
 import shutil
@@ -19,23 +20,57 @@ sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True
 
 import roartest  # noqa: E402
+import scratch_fs  # noqa: E402
 
 NOBODY = 65534
 
 
 def discover():
+    """(name, machine-wide resources) of every scenario."""
     for name in sorted(os.listdir(HERE)):
         if not (name.startswith("test_") and name.endswith(".py")):
             continue
         module = importlib.import_module(name[:-3])
         for attr in sorted(vars(module)):
-            if attr.startswith("test_") and callable(getattr(module, attr)):
-                yield f"{name[:-3]}::{attr}"
+            func = getattr(module, attr)
+            if attr.startswith("test_") and callable(func):
+                yield f"{name[:-3]}::{attr}", getattr(func, "resource_locks", ())
+
+
+def scenario(test):
+    module_name, func_name = test.split("::")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+@contextlib.contextmanager
+def machine_state(func, owner):
+    """What a scenario asks the runner to make before it runs (as root): scratch file systems
+    owned by `owner` (uid, gid), and devices usable by every user. Yields environment
+    variables for the scenario; undoes everything afterwards."""
+    kinds = getattr(func, "scratch_fs", ())
+    with scratch_fs.prepared(kinds, owner) as env, contextlib.ExitStack() as stack:
+        if owner[0] != 0 and os.geteuid() == 0:
+            for device in getattr(func, "world_usable_devices", ()):
+                stack.enter_context(device_mode(device, 0o666))
+        yield env
+
+
+@contextlib.contextmanager
+def device_mode(path, mode):
+    try:
+        before = os.stat(path).st_mode & 0o7777
+    except OSError:
+        yield  # no such device: the scenario says so when it needs it
+        return
+    os.chmod(path, before | mode)
+    try:
+        yield
+    finally:
+        os.chmod(path, before)
 
 
 def run_one(test):
-    module_name, func_name = test.split("::")
-    func = getattr(importlib.import_module(module_name), func_name)
+    func = scenario(test)
     try:
         func()
     except roartest.Skip as e:
@@ -78,7 +113,9 @@ def stage_and_drop_privileges(test):
         env["ROAR_UNPRIVILEGED"] = "1"
         cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
                sys.executable, os.path.join(tests, "run.py"), test]
-        return subprocess.call(cmd, env=env, cwd="/")
+        with machine_state(scenario(test), (NOBODY, NOBODY)) as scenario_env:
+            env.update(scenario_env)
+            return subprocess.call(cmd, env=env, cwd="/")
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -90,8 +127,9 @@ def main():
     parser.add_argument("test", nargs="?")
     args = parser.parse_args()
     if args.list:
-        for test in discover():
-            print(test)
+        # "module::test" or "module::test|resource,resource" (tests/integration/CMakeLists.txt)
+        for test, resources in discover():
+            print(f"{test}|{','.join(resources)}" if resources else test)
         return 0
     if not args.test:
         parser.error("name a test (module::test_name), or --list")
@@ -101,7 +139,10 @@ def main():
         if not os.environ.get("ROAR_UNPRIVILEGED"):
             print("SKIP: already running unprivileged; the invoker variant covers this run")
             return 77
-    return run_one(args.test)
+        return run_one(args.test)  # the root runner prepared the machine for us
+    with machine_state(scenario(args.test), (os.geteuid(), os.getegid())) as env:
+        os.environ.update(env)
+        return run_one(args.test)
 
 
 if __name__ == "__main__":

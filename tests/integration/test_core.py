@@ -4,38 +4,15 @@ through the tracer unchanged (stdin, stdout, environment).
 
 Every scenario runs in its own roartest.workdir() and compares the exact sets of paths under it.
 """
-import errno
 import os
-import subprocess
 
-from roartest import assert_files, fixture, ok, py, read_bytes, record, skip, trace, workdir, write
+from roartest import (assert_files, fixture, fx, fx32, ok, py, read_bytes, record, trace, workdir,
+                      write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 
 
 # ----------------------------------------------------------------------------- local helpers
-
-def fx(*args):
-    """argv of the 64-bit scenario program."""
-    return [fixture("fx_io"), *args]
-
-
-def fx32(*args):
-    """argv of the 32-bit (ia32) scenario program; skips when it cannot run here."""
-    path = os.path.join(os.environ.get("ROAR_FIXTURES", ""), "fx_io32")
-    if not os.path.exists(path):
-        skip("fx_io32 was not built: the C compiler cannot build -m32 programs here "
-             "(install gcc-multilib and reconfigure)")
-    try:
-        probe = subprocess.run([path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError as e:
-        if e.errno == errno.ENOEXEC:
-            skip("this kernel cannot run ia32 programs (exec of fx_io32: Exec format error; "
-                 "IA32 emulation is disabled or unsupported)")
-        raise
-    assert probe.returncode == 2, f"fx_io32 without a scenario should print usage, got {probe}"
-    return [path, *args]
-
 
 def process_with(run, command):
     found = [p for p in run.processes() if p["command"] == command]

@@ -192,6 +192,7 @@ def _pid_reused(env=None):
         assert run.warnings() == []
 
 
+@roartest.machine_wide("ns_last_pid")
 def test_pid_reused_with_the_same_descriptor_number():
     """A child reads in.txt through fd 3 and exits; the next child gets the same pid (as root,
     through ns_last_pid) and writes out.txt through fd 3. The second is a new process: its fd 3
@@ -199,6 +200,7 @@ def test_pid_reused_with_the_same_descriptor_number():
     _pid_reused()
 
 
+@roartest.machine_wide("ns_last_pid")
 def test_pid_reused_without_pidfds():
     """The same where pidfds and kcmp are refused (ROAR_SECCOMP_TEST_FAULTS): the parent's
     wait4 tells that the first child is gone."""

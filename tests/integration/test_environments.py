@@ -353,6 +353,8 @@ def test_unreadable_memory_keeps_fd_attribution_and_says_what_was_lost():
         assert record(run, tmp, "in")["read_threads"] == [cat["pid"]]
         assert record(run, tmp, "out")["written_threads"] == [cat["pid"]]
         assert record(run, tmp, "tmpf")["written_threads"] == [run.root()["pid"]]
+        # A rename and a link whose names were not seen: the report cannot be complete.
+        assert run.report.get("complete") is False, run.report.get("complete")
         warning = memory_warning(run)
         for lost in ("rename", "link"):
             assert re.search(rf"\b{lost}\b", warning), \

@@ -213,6 +213,7 @@ def fuse_serving(tmp, valid, script):
     return argv
 
 
+@roartest.world_usable_device("/dev/fuse")
 def test_fuse_served_by_the_traced_tree_never_blocks_the_supervisor():
     """The server of a FUSE file system is a traced process with one thread, and the kernel may
     cache nothing (VALID 0), so every path walk into the mount waits on that thread, which waits
@@ -236,6 +237,7 @@ def test_fuse_served_by_the_traced_tree_never_blocks_the_supervisor():
         assert run.report["complete"] == (not warnings)
 
 
+@roartest.world_usable_device("/dev/fuse")
 def test_fuse_with_cached_names_is_attributed_exactly():
     """The same server letting the kernel cache names for 60 s: the walks the supervisor needs
     come from the dentry cache (a name not yet looked up, such as the rename's new name, is

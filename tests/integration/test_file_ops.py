@@ -10,6 +10,7 @@ it was opened). Every scenario runs in its own roartest.workdir() and compares e
 import errno
 import os
 import re
+import subprocess
 
 from roartest import (assert_files, need_tool, ok, py, python3, read_bytes, record, skip, trace,
                       unprivileged, workdir, write)
@@ -79,6 +80,103 @@ def test_sed_in_place():
         assert_files(run, reads={"f.txt"}, writes={"f.txt"} | temps, opened_only=set())
 
 
+# ----------------------------------------------------------------------------- directory renames
+
+def sh(script):
+    return ["/bin/sh", "-c", script]
+
+
+def no_directories_listed(run, tmp, *names):
+    """A directory is never a file of the report, whatever was renamed."""
+    for name in names:
+        assert os.path.join(tmp, name) not in run.files(), f"{name} is listed: {sorted(run.files())}"
+
+
+def test_directory_published_by_rename():
+    """Stage a directory, rename it into place (CMake, npm, unpack-then-rename): the files the job
+    wrote are written at the names they have now too, and read there."""
+    with workdir() as tmp:
+        run = trace(sh("mkdir stage; echo x > stage/a; echo y > stage/b; mv stage out; "
+                       "cat out/a > copy"), tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "copy")) == b"x\n"
+        assert_files(run, reads={"out/a"},
+                     writes={"stage/a", "stage/b", "out/a", "out/b", "copy"}, opened_only=set())
+        no_directories_listed(run, tmp, "stage", "out")
+
+
+def test_nested_directory_renames():
+    """A renamed directory inside a directory renamed later: the file is written at each name it
+    had below them."""
+    with workdir() as tmp:
+        run = trace(sh("mkdir -p t/inner && echo f > t/inner/f && mv t/inner t/moved && "
+                       "mv t final"), tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "final/moved/f")) == b"f\n"
+        assert_files(run, reads=set(), writes={"t/inner/f", "t/moved/f", "final/moved/f"},
+                     opened_only=set())
+        no_directories_listed(run, tmp, "t", "t/inner", "t/moved", "final", "final/moved")
+
+
+def test_rename_of_a_parent_directory_moves_what_was_written_deeper():
+    with workdir() as tmp:
+        run = trace(sh("mkdir -p p/q/r && echo deep > p/q/r/f && mv p renamed"), tmp)
+        ok(run)
+        assert_files(run, reads=set(), writes={"p/q/r/f", "renamed/q/r/f"}, opened_only=set())
+        no_directories_listed(run, tmp, "p", "renamed", "renamed/q")
+
+
+def test_renaming_a_directory_the_job_did_not_write_into_writes_nothing():
+    """Only what the tree wrote moves with the directory: files it found there are not outputs."""
+    with workdir() as tmp:
+        os.mkdir(os.path.join(tmp, "given"))
+        write(os.path.join(tmp, "given", "old"), b"old\n")
+        run = trace(sh("mv given taken"), tmp)
+        ok(run)
+        assert_files(run, reads=set(), writes=set(), opened_only=set())
+        no_directories_listed(run, tmp, "given", "taken")
+
+
+def test_renameat2_exchange_of_two_directories():
+    """Each directory's written files are now below the other name: all four names written."""
+    with workdir() as tmp:
+        code = RENAMEAT2 + (
+            "os.mkdir('a'); os.mkdir('b')\n"
+            "open('a/x', 'w').write('x')\n"
+            "open('b/y', 'w').write('y')\n"
+            "sys.exit(renameat2(b'a', b'b', RENAME_EXCHANGE))\n")
+        run = trace(py(code), tmp)
+        ok(run)
+        assert sorted(os.listdir(os.path.join(tmp, "a"))) == ["y"]
+        assert_files(run, reads=set(), writes={"a/x", "b/y", "b/x", "a/y"}, opened_only=set())
+        no_directories_listed(run, tmp, "a", "b")
+
+
+def test_renameat2_exchange_of_a_file_and_a_directory():
+    """The file is written at the directory's old name; the directory's written files moved."""
+    with workdir() as tmp:
+        code = RENAMEAT2 + (
+            "os.mkdir('d')\n"
+            "open('d/in', 'w').write('in')\n"
+            "open('f', 'w').write('f')\n"
+            "sys.exit(renameat2(b'f', b'd', RENAME_EXCHANGE))\n")
+        run = trace(py(code), tmp)
+        ok(run)
+        assert read_bytes(os.path.join(tmp, "d")) == b"f"
+        assert_files(run, reads=set(), writes={"d/in", "f", "d", "f/in"}, opened_only=set())
+
+
+def test_failed_directory_rename_moves_nothing():
+    """Renaming a directory onto a non-empty one fails (ENOTEMPTY): no name moves."""
+    with workdir() as tmp:
+        run = trace(sh("mkdir stage out && echo x > stage/a && echo y > out/keep && "
+                       "(mv -T stage out 2>/dev/null; true)"), tmp)
+        ok(run)
+        assert os.path.exists(os.path.join(tmp, "stage/a"))
+        assert_files(run, reads=set(), writes={"stage/a", "out/keep"}, opened_only=set())
+        no_directories_listed(run, tmp, "stage", "out")
+
+
 # ----------------------------------------------------------------------------- links
 
 def test_hard_link():
@@ -103,18 +201,32 @@ def test_link_into_a_symlinked_directory():
         assert_files(run, reads=set(), writes={"real/b"}, opened_only=set())
 
 
+# Python that names an O_TMPFILE descriptor as the linkat(2) man page shows:
+# linkat(AT_FDCWD, "/proc/self/fd/N", AT_FDCWD, NAME, AT_SYMLINK_FOLLOW). (os.link calls
+# link(2), which does not follow the magic link and fails with EXDEV.)
+LINK_THROUGH_PROC = (
+    "import ctypes, os\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "AT_FDCWD, AT_SYMLINK_FOLLOW = -100, 0x400\n"
+    "def link_fd(fd, name):\n"
+    "    src = f'/proc/self/fd/{fd}'.encode()\n"
+    "    if libc.linkat(AT_FDCWD, src, AT_FDCWD, name.encode(), AT_SYMLINK_FOLLOW) != 0:\n"
+    "        e = ctypes.get_errno()\n"
+    "        raise OSError(e, os.strerror(e))\n")
+
+
 def proc_fd_link_refusal(tmp):
-    """Why linkat through a /proc/self/fd magic link fails here without any tracer (some
-    container kernels answer EXDEV for every such link), or None when it works."""
-    probe = os.path.join(tmp, "probe")
-    fd = os.open(tmp, os.O_TMPFILE | os.O_WRONLY, 0o600)
-    try:
-        os.link(f"/proc/self/fd/{fd}", probe, follow_symlinks=True)
-    except OSError as e:
-        return f"{errno.errorcode.get(e.errno, e.errno)}: {e.strerror}"
-    finally:
-        os.close(fd)
-    os.unlink(probe)
+    """Why the scenario's linkat through a /proc/self/fd magic link fails here without any
+    tracer (a kernel or sandbox could refuse it), or None when it works: the same call, made
+    untraced by the same Python."""
+    probe = py(LINK_THROUGH_PROC + (
+        "fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o600)\n"
+        "link_fd(fd, 'probe')\n"
+        "os.unlink('probe')\n"))
+    proc = subprocess.run(probe, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          check=False)
+    if proc.returncode != 0:
+        return proc.stderr.decode(errors="replace").strip().splitlines()[-1]
     return None
 
 
@@ -127,12 +239,12 @@ def test_o_tmpfile_linked_through_proc_self_fd():
         refusal = proc_fd_link_refusal(tmp)
         if refusal is not None:
             skip(f"linkat through /proc/self/fd fails here even untraced ({refusal})")
-        code = ("import os\n"
-                "fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o644)\n"
-                "os.write(fd, b'before link\\n')\n"
-                "os.link(f'/proc/self/fd/{fd}', 'final', follow_symlinks=True)\n"
-                "os.write(fd, b'after link\\n')\n"
-                "os.close(fd)\n")
+        code = LINK_THROUGH_PROC + (
+            "fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o644)\n"
+            "os.write(fd, b'before link\\n')\n"
+            "link_fd(fd, 'final')\n"
+            "os.write(fd, b'after link\\n')\n"
+            "os.close(fd)\n")
         run = trace(py(code), tmp)
         ok(run)
         assert read_bytes(os.path.join(tmp, "final")) == b"before link\nafter link\n"

@@ -69,10 +69,11 @@ TEST_CASE("attribute: opens that truncate") {
     CHECK(a.pending->path == "/w/out.txt");
     CHECK(a.pending->fd == 3);  // open(2) returns the lowest free number
 
-    CHECK_FALSE(settle(*a.pending, env.view).truncating_fd.has_value());  // the open failed
+    CHECK_FALSE(
+        settle(*a.pending, env.view, env.known).truncating_fd.has_value());  // the open failed
     env.view.fds[3] =
         FakeFd{"/w/out.txt", FdAccess{false, true}, env.view.files["/w/out.txt"], 0, {}};
-    const Settlement s = settle(*a.pending, env.view);
+    const Settlement s = settle(*a.pending, env.view, env.known);
     CHECK(s.events.empty());
     REQUIRE(s.truncating_fd.has_value());
     CHECK(s.truncating_fd->first == 3);
@@ -82,7 +83,7 @@ TEST_CASE("attribute: opens that truncate") {
     const Attribution a = env.call("openat", {kAtFdCwdReg, kPathA, O_RDWR | O_TRUNC});
     REQUIRE(a.pending.has_value());
     env.view.add_file(3, "/w/unrelated", FdAccess{true, false}, 1);
-    CHECK_FALSE(settle(*a.pending, env.view).truncating_fd.has_value());
+    CHECK_FALSE(settle(*a.pending, env.view, env.known).truncating_fd.has_value());
   }
   SUBCASE("relative to a directory descriptor") {
     env.view.add_directory(7, "/d");
@@ -171,11 +172,11 @@ TEST_CASE("attribute: rename") {
     REQUIRE(a.pending.has_value());
     CHECK(a.pending->kind == Kind::kRenamed);
     CHECK(a.pending->path == "/w/b");
-    CHECK(settle(*a.pending, env.view).events.empty());  // not moved (yet): failed
+    CHECK(settle(*a.pending, env.view, env.known).events.empty());  // not moved (yet): failed
 
     env.view.files["/w/b"] = env.view.files["/w/a"];
     env.view.files.erase("/w/a");
-    const Settlement s = settle(*a.pending, env.view);
+    const Settlement s = settle(*a.pending, env.view, env.known);
     CHECK(s.events.size() == 1);
     CHECK(written(s.events, "/w/b"));
   }
@@ -183,7 +184,7 @@ TEST_CASE("attribute: rename") {
     env.make_file("/w/b", 3, 2);
     const Attribution a = env.call("renameat", {kAtFdCwdReg, kPathA, kAtFdCwdReg, kPathB});
     REQUIRE(a.pending.has_value());
-    CHECK(settle(*a.pending, env.view).events.empty());  // b is still the old file
+    CHECK(settle(*a.pending, env.view, env.known).events.empty());  // b is still the old file
   }
   SUBCASE("a missing source fails") {
     env.view.files.erase("/w/a");
@@ -204,9 +205,9 @@ TEST_CASE("attribute: rename") {
         env.call("renameat2", {kAtFdCwdReg, kPathA, kAtFdCwdReg, kPathB, RENAME_EXCHANGE});
     REQUIRE(a.pending.has_value());
     CHECK(a.pending->kind == Kind::kExchanged);
-    CHECK(settle(*a.pending, env.view).events.empty());
+    CHECK(settle(*a.pending, env.view, env.known).events.empty());
     std::swap(env.view.files["/w/a"], env.view.files["/w/b"]);
-    const Settlement s = settle(*a.pending, env.view);
+    const Settlement s = settle(*a.pending, env.view, env.known);
     CHECK(s.events.size() == 2);
     CHECK(written(s.events, "/w/a"));
     CHECK(written(s.events, "/w/b"));
@@ -227,9 +228,10 @@ TEST_CASE("attribute: rename") {
         env.call("renameat2", {kAtFdCwdReg, kPathA, kAtFdCwdReg, kPathB, RENAME_NOREPLACE});
     REQUIRE(a.pending.has_value());
     CHECK_FALSE(a.path_unresolved);
-    CHECK(settle(*a.pending, env.view).events.empty());  // refused: b is still the old file
+    CHECK(settle(*a.pending, env.view, env.known)
+              .events.empty());  // refused: b is still the old file
     env.view.files["/w/b"] = env.view.files["/w/a"];
-    CHECK(written(settle(*a.pending, env.view).events, "/w/b"));
+    CHECK(written(settle(*a.pending, env.view, env.known).events, "/w/b"));
   }
   SUBCASE("a source that was not looked up loses the rename, and says so") {
     env.view.not_looked_up.insert("/w/a");
@@ -258,9 +260,9 @@ TEST_CASE("attribute: link") {
     REQUIRE(a.pending.has_value());
     CHECK(a.pending->kind == Kind::kLinked);
     CHECK(a.pending->path == "/w/c");
-    CHECK(settle(*a.pending, env.view).events.empty());
+    CHECK(settle(*a.pending, env.view, env.known).events.empty());
     env.view.files["/w/c"] = env.view.files["/w/a"];
-    CHECK(written(settle(*a.pending, env.view).events, "/w/c"));
+    CHECK(written(settle(*a.pending, env.view, env.known).events, "/w/c"));
   }
   SUBCASE("a taken name fails (EEXIST)") {
     env.make_file("/w/c", 1, 2);
@@ -272,7 +274,7 @@ TEST_CASE("attribute: link") {
     const Attribution a = env.call("link", {kPathA, kPathB});
     REQUIRE(a.pending.has_value());
     CHECK_FALSE(a.path_unresolved);
-    CHECK(settle(*a.pending, env.view).events.empty());  // EEXIST: c is another file
+    CHECK(settle(*a.pending, env.view, env.known).events.empty());  // EEXIST: c is another file
   }
   SUBCASE("a source that was not looked up loses the link, and says so") {
     env.view.not_looked_up.insert("/w/a");
@@ -289,7 +291,7 @@ TEST_CASE("attribute: link") {
     const Attribution a = env.call("linkat", {4, 0x40000, kAtFdCwdReg, kPathB, AT_EMPTY_PATH});
     REQUIRE(a.pending.has_value());
     env.view.files["/w/c"] = *env.view.fds[4].stat;
-    const Settlement s = settle(*a.pending, env.view);
+    const Settlement s = settle(*a.pending, env.view, env.known);
     CHECK(written(s.events, "/w/c"));
     REQUIRE(s.tmpfile_name.has_value());
     CHECK(s.tmpfile_name->first == FileId{1, 777});
@@ -320,9 +322,9 @@ TEST_CASE("attribute: truncate by path") {
     REQUIRE(a.pending.has_value());
     CHECK(a.pending->kind == Kind::kResized);
     CHECK(a.pending->length == 0);
-    CHECK(settle(*a.pending, env.view).events.empty());
+    CHECK(settle(*a.pending, env.view, env.known).events.empty());
     env.view.files["/w/a"].size = 0;
-    CHECK(written(settle(*a.pending, env.view).events, "/w/a"));
+    CHECK(written(settle(*a.pending, env.view, env.known).events, "/w/a"));
   }
   SUBCASE("a file that was not looked up loses the truncate, and says so") {
     env.view.not_looked_up.insert("/w/a");

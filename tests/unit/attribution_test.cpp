@@ -254,17 +254,17 @@ TEST_CASE("attribute: in-kernel transfers") {
 
     SUBCASE("the position moved: written") {
       view.fds[5].position = 48;
-      const std::vector<FileEvent> settled = settle(*a.pending, view).events;
+      const std::vector<FileEvent> settled = settle(*a.pending, view, AccessLog{}).events;
       REQUIRE(settled.size() == 1);
       CHECK(settled[0].path == "/sink");
       CHECK(settled[0].access == Access::kWritten);
     }
     SUBCASE("the position did not move: nothing") {
-      CHECK(settle(*a.pending, view).events.empty());
+      CHECK(settle(*a.pending, view, AccessLog{}).events.empty());
     }
     SUBCASE("the sink is gone: nothing") {
       view.fds.erase(5);
-      CHECK(settle(*a.pending, view).events.empty());
+      CHECK(settle(*a.pending, view, AccessLog{}).events.empty());
     }
   }
   SUBCASE("from an empty pipe to an explicit output offset: settled by that offset") {
@@ -274,9 +274,9 @@ TEST_CASE("attribute: in-kernel transfers") {
     REQUIRE(a.pending.has_value());
     CHECK(a.pending->offset_ptr == 0x7008);
     CHECK(a.pending->before == 4096);
-    CHECK(settle(*a.pending, view).events.empty());
+    CHECK(settle(*a.pending, view, AccessLog{}).events.empty());
     view.put_value<std::int64_t>(0x7008, 4100);
-    CHECK(settle(*a.pending, view).events.size() == 1);
+    CHECK(settle(*a.pending, view, AccessLog{}).events.size() == 1);
   }
 }
 

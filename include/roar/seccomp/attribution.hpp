@@ -57,6 +57,9 @@ struct Attribution {
   std::optional<PendingCheck> pending;
   bool memory_unreadable = false;  // a path, byte count or offset could not be read
   bool path_unresolved = false;    // a path the rule needed was not looked up (FUSE, see view)
+  // A rename, link or truncate whose path could not be read: what it wrote is unknown, and the
+  // report is incomplete (the memory warning names these calls).
+  bool published_unknown = false;
   // What the call moves could not be told (its arguments or the mappings were unreadable): the
   // report is incomplete, and this names the call for the warning.
   const char* unattributed = nullptr;
@@ -79,21 +82,16 @@ struct CallContext {
 Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const AbiInfo& abi,
                       TraceeView& view, const CallContext& context);
 
-// A directory moved from `from` to `to`: what the tree wrote below `from` is now below `to`.
-struct MovedDirectory {
-  std::string from;
-  std::string to;
-};
-
 struct Settlement {
   std::vector<FileEvent> events;
-  std::vector<MovedDirectory> moved;  // for an exchange of two directories, both ways
   std::optional<std::pair<int, FileId>> truncating_fd;         // kTruncatingOpen: fd and its file
   std::optional<std::pair<FileId, std::string>> tmpfile_name;  // kLinked of an O_TMPFILE file
 };
 
-// Settles a PendingCheck once the thread has moved on (or the run is over).
-Settlement settle(const PendingCheck& check, TraceeView& view);
+// Settles a PendingCheck once the thread has moved on (or the run is over). `written` is what
+// the tree wrote so far: the files of it below a renamed directory are written at their new
+// names (those that are there).
+Settlement settle(const PendingCheck& check, TraceeView& view, const AccessLog& written);
 
 // The path of the file `fd` refers to, or nullopt for pipes, sockets, memfds, unnamed O_TMPFILE
 // files and other objects without one. An unlinked file keeps its original path.
