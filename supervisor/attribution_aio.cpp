@@ -25,12 +25,21 @@ void Rule::aio_submit() {
   const std::size_t width = abi.pointer_size;
   unsigned char pointers[kBatch * sizeof(std::uint64_t)];
   for (std::uint64_t first = 0; first < total; first += kBatch) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kBatch, total - first));
+    const std::size_t wanted =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kBatch, total - first));
+    std::size_t n = wanted;
     if (!view.read_memory(args.iocb_array + first * width, pointers, n * width)) {
-      if (first == 0) {
-        out.unattributed = "io_submit (its iocbs could not be read)";
+      // The kernel reads one pointer at a time: the array may end on an unmapped page.
+      std::size_t readable = 0;
+      while (readable < n && view.read_memory(args.iocb_array + (first + readable) * width,
+                                              pointers + readable * width, width)) {
+        ++readable;
       }
-      return;
+      if (first == 0 && readable == 0) {
+        out.unattributed = "io_submit (its iocbs could not be read)";
+        return;
+      }
+      n = readable;
     }
     for (std::size_t i = 0; i < n; ++i) {
       std::uint64_t address = 0;
@@ -70,6 +79,9 @@ void Rule::aio_submit() {
         case IOCB_CMD_NOOP: break;  // move no bytes
         default: return;            // EINVAL
       }
+    }
+    if (n < wanted) {
+      return;  // the rest of the array cannot be read: EFAULT there
     }
   }
 }

@@ -6,7 +6,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libseccomp-dev libmsgpack-cxx-dev libcli11-dev doctest-dev
   python3 python3-msgpack util-linux make
-  bubblewrap busybox-static strace
+  bubblewrap busybox-static strace xfsprogs btrfs-progs
   clang libclang-rt-14-dev
 )
 # The 32-bit test fixture needs a multilib compiler; it exists on x86-64 only.

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,22 @@ TEST_CASE("AccessLog: sorted is bytewise, with bytes >= 0x80 after ASCII") {
   }
   // A signed-char comparison would put the high bytes first.
   CHECK(order == std::vector<std::string>{"/A", "/a", "/a/x", high, highest, "/b"});
+}
+
+TEST_CASE("AccessLog: written_below finds what was written below a directory, at any depth") {
+  AccessLog log;
+  log.record("/w/d/a", Access::kWritten, 1);
+  log.record("/w/d/x/y", Access::kWritten, 1);
+  log.record("/w/d/read", Access::kRead, 1);
+  log.record("/w/d/opened", Access::kOpened, 1);
+  log.record("/w/dd/a", Access::kWritten, 1);
+  log.record("/w/d", Access::kWritten, 1);
+  std::vector<std::string> below = log.written_below("/w/d");
+  std::sort(below.begin(), below.end());
+  CHECK(below == std::vector<std::string>{"/w/d/a", "/w/d/x/y"});
+  CHECK(log.written_below("/w/none").empty());
+  CHECK(log.written_below("/").size() == 4);
+  CHECK(log.written_below("").empty());
 }
 
 }  // namespace roar::seccomp

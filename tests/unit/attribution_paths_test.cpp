@@ -216,10 +216,11 @@ TEST_CASE("attribute: rename") {
     CHECK_FALSE(env.call("renameat2", {kAtFdCwdReg, kPathA, kAtFdCwdReg, kPathB, RENAME_EXCHANGE})
                     .pending.has_value());
   }
-  SUBCASE("an unreadable path is flagged") {
+  SUBCASE("an unreadable path is flagged, and what the rename published is unknown") {
     const Attribution a = env.call("rename", {kPathA, 0xdead000});
     CHECK_FALSE(a.pending.has_value());
     CHECK(a.memory_unreadable);
+    CHECK(a.published_unknown);
   }
   SUBCASE("a new name that was not looked up is left to the check") {
     env.make_file("/w/b", 3, 2);
@@ -363,6 +364,52 @@ TEST_CASE("attribute: ftruncate and fallocate") {
   CHECK(env.call("ftruncate", {3, ~0ULL}).events.empty());  // EINVAL
   env.known.record("/w/rw", Access::kWritten, kTid);
   CHECK(env.call("ftruncate", {3, 0}).events.empty());
+}
+TEST_CASE("attribute: rename of a directory") {
+  Env env;
+  env.view.put_string(kPathA, "stage");
+  env.view.put_string(kPathB, "out");
+  env.view.files["/w/stage"] = FakeTraceeView::stat_of(S_IFDIR, 4096, 2, FileId{1, 50});
+  // What the tree wrote below the directory, and what it only read or is elsewhere.
+  env.known.record("/w/stage/a", Access::kWritten, kTid);
+  env.known.record("/w/stage/sub/b", Access::kWritten, kTid);
+  env.known.record("/w/stage/gone", Access::kWritten, kTid);
+  env.known.record("/w/stage/only-read", Access::kRead, kTid);
+  env.known.record("/w/stagecoach", Access::kWritten, kTid);
+  const auto moved = [&env] {
+    env.view.files["/w/out"] = env.view.files["/w/stage"];
+    env.view.files.erase("/w/stage");
+    env.make_file("/w/out/a", 1, 60);
+    env.make_file("/w/out/sub/b", 1, 61);
+    env.make_file("/w/out/only-read", 1, 62);
+  };
+
+  SUBCASE("the directory is never written; what the tree wrote below it moves with it") {
+    const Attribution a = env.call("rename", {kPathA, kPathB});
+    REQUIRE(a.pending.has_value());
+    CHECK(a.pending->dir);
+    CHECK(settle(*a.pending, env.view, env.known).events.empty());  // not moved (yet)
+    moved();
+    const Settlement s = settle(*a.pending, env.view, env.known);
+    CHECK(s.events.size() == 2);
+    CHECK(written(s.events, "/w/out/a"));
+    CHECK(written(s.events, "/w/out/sub/b"));  // at any depth; "gone" is no longer there
+  }
+  SUBCASE("exchanged with a file: the file is written at the directory's old name") {
+    env.make_file("/w/out", 3, 70);
+    const Attribution a =
+        env.call("renameat2", {kAtFdCwdReg, kPathA, kAtFdCwdReg, kPathB, RENAME_EXCHANGE});
+    REQUIRE(a.pending.has_value());
+    CHECK(a.pending->dir);
+    CHECK_FALSE(a.pending->dir2);
+    const FileStat file = env.view.files["/w/out"];
+    moved();
+    env.view.files["/w/stage"] = file;
+    const Settlement s = settle(*a.pending, env.view, env.known);
+    CHECK(s.events.size() == 3);
+    CHECK(written(s.events, "/w/stage"));
+    CHECK(written(s.events, "/w/out/a"));
+  }
 }
 #endif
 
