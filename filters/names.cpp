@@ -59,6 +59,7 @@ const char* to_string(Effect effect) noexcept {
     case Effect::kProtect: return "protect";
     case Effect::kClone: return "clone";
     case Effect::kAioSubmit: return "aio_submit";
+    case Effect::kUnattributed: return "unattributed";
     case Effect::kClose: return "close";
     case Effect::kCloseRange: return "close_range";
     case Effect::kOpen: return "open";

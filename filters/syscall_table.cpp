@@ -3,7 +3,8 @@
 // Adding a syscall whose arguments have known roles is one row here. The comment after a row is
 // the rule that decides, at notification time, whether the call will succeed and what it moves;
 // supervisor/attribution.cpp implements each rule once per Effect, not once per syscall.
-#include <linux/fs.h>  // FICLONE, FICLONERANGE
+#include <linux/f2fs.h>  // F2FS_IOC_MOVE_RANGE
+#include <linux/fs.h>    // FICLONE, FICLONERANGE
 
 #include "roar/seccomp/syscall_spec.hpp"
 
@@ -14,6 +15,14 @@ using enum ArgRole;
 constexpr AbiMask kNotIa32 =
     static_cast<AbiMask>(kAllAbis & ~abi_bit(Abi::kI386) & ~abi_bit(Abi::kArm));
 constexpr AbiMask kIa32 = abi_bit(Abi::kI386);
+
+// ioctl request numbers that Debian 12's linux-libc-dev does not define: _IOW('X', 129, struct
+// xfs_exchange_range) (Linux 6.10), _IOWR('f', 15, struct move_extent) (ext4's own header), both
+// 40 bytes on every ABI; and F2FS_IOC_MOVE_RANGE as ia32 programs spell it (its struct is 28
+// bytes there: a u64 after a u32 is only 4-aligned).
+constexpr std::uint32_t kXfsExchangeRange = 0x40285881;
+constexpr std::uint32_t kExt4MoveExt = 0xc028660f;
+constexpr std::uint32_t kF2fsMoveRange32 = 0xc01cf509;
 
 // clang-format off
 constexpr SyscallSpec kTable[] = {
@@ -61,6 +70,13 @@ constexpr SyscallSpec kTable[] = {
   // extents only where the contents are already equal, so no file's content changes.
   {"ioctl",            Effect::kClone,        {kFdOut,   kIoctlRequest, kFdIn},      kAllAbis, {1, FICLONE, "FICLONE"}},
   {"ioctl",            Effect::kClone,        {kFdOut,   kIoctlRequest, kCloneRange}, kAllAbis, {1, FICLONERANGE, "FICLONERANGE"}},
+  // ioctls that move file contents between files in ways no rule decodes (an exchange of
+  // ranges, a move of extents): whatever they do, the report says it is incomplete and names
+  // them. Privileged ones (btrfs encoded I/O, XFS_IOC_SWAPEXT of xfs_fsr) are out of scope.
+  {"ioctl",            Effect::kUnattributed, {kNone,    kIoctlRequest}, kAllAbis, {1, kXfsExchangeRange, "XFS_IOC_EXCHANGE_RANGE"}},
+  {"ioctl",            Effect::kUnattributed, {kNone,    kIoctlRequest}, kAllAbis, {1, F2FS_IOC_MOVE_RANGE, "F2FS_IOC_MOVE_RANGE"}},
+  {"ioctl",            Effect::kUnattributed, {kNone,    kIoctlRequest}, kIa32,    {1, kF2fsMoveRange32, "F2FS_IOC32_MOVE_RANGE"}},
+  {"ioctl",            Effect::kUnattributed, {kNone,    kIoctlRequest}, kAllAbis, {1, kExt4MoveExt, "EXT4_IOC_MOVE_EXT"}},
   // Linux AIO: each iocb of the array is a pread/pwrite (PREADV/PWRITEV: vectored) of its own
   // fd at its own offset, decided by the read and write rules above. The kernel submits them in
   // order and stops at the first it refuses (a descriptor not open for that direction, an
@@ -157,6 +173,7 @@ constexpr bool roles_fit_effect(const SyscallSpec& row) {
     case Effect::kClone:
       return selected && has(row, kFdOut) && (has(row, kFdIn) || has(row, kCloneRange));
     case Effect::kAioSubmit: return has(row, kIocbCount) && has(row, kIocbArray);
+    case Effect::kUnattributed: return true;
     case Effect::kClose: return has(row, kFdClosed);
     case Effect::kCloseRange: return has(row, kFdFirst) && has(row, kFdLast);
     case Effect::kOpen: return has(row, kPath);

@@ -284,6 +284,9 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
     case Effect::kProtect: rule.protect(); break;
     case Effect::kClone: rule.clone(); break;
     case Effect::kAioSubmit: rule.aio_submit(); break;
+    case Effect::kUnattributed:
+      out.unattributed = spec.when.arg >= 0 ? spec.when.label : spec.name;
+      break;
     case Effect::kClose: rule.opened(args.fd_closed); break;
     case Effect::kCloseRange: rule.opened_all(args.fd_first, args.fd_last); break;
     case Effect::kOpen: rule.open(); break;

@@ -1,5 +1,5 @@
-"""Loop-mounted scratch file systems (XFS, btrfs) for scenarios that need what the machine's own
-file systems lack: reflink clones. The runner (run.py) makes them as root before a scenario runs,
+"""Loop-mounted scratch file systems (XFS, btrfs, ext4) for scenarios that need what the machine's
+own file systems may lack: reflink clones, ext4's extent moves. The runner (run.py) makes them as root before a scenario runs,
 hands it a directory it owns on each, and removes them afterwards."""
 import contextlib
 import os
@@ -8,9 +8,9 @@ import subprocess
 import tempfile
 
 # Smallest sizes the Debian 12 mkfs tools accept, rounded up; the images are sparse files.
-SIZES = {"xfs": 320 << 20, "btrfs": 256 << 20}
-MKFS = {"xfs": ["-q", "-m", "reflink=1"], "btrfs": ["-q"]}
-PACKAGES = {"xfs": "xfsprogs", "btrfs": "btrfs-progs"}
+SIZES = {"xfs": 320 << 20, "btrfs": 256 << 20, "ext4": 64 << 20}
+MKFS = {"xfs": ["-q", "-m", "reflink=1"], "btrfs": ["-q"], "ext4": ["-q", "-F"]}
+PACKAGES = {"xfs": "xfsprogs", "btrfs": "btrfs-progs", "ext4": "e2fsprogs"}
 
 
 class Unavailable(Exception):

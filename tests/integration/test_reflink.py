@@ -1,7 +1,8 @@
 """Reflink clones (ioctl FICLONE, FICLONERANGE) on the file systems that make them: XFS and btrfs,
 loop-mounted by the runner (scratch_fs.py), as root and as the unprivileged user in a directory
 made for them there. A clone that works reads its source and writes its destination; one the
-kernel refuses (EXDEV, EOPNOTSUPP, EINVAL) moves nothing; a dedupe changes no content.
+kernel refuses (EXDEV, EOPNOTSUPP, EINVAL) moves nothing; a dedupe changes no content. The
+ioctls that move contents in ways the tracer does not decode make the report incomplete.
 
 cp (coreutils 9 clones by default), cp -a and `cmake -E copy` make a FICLONE and nothing else
 where it works, so without these rows their copies would be lost from the report.
@@ -217,3 +218,22 @@ def test_cp_between_xfs_and_btrfs_falls_back_to_a_copy():
     assert_files(run, reads={"src.bin"}, writes=set(), opened_only=set(), under=src_dir)
     assert_files(run, reads=set(), writes={"dst.bin"}, opened_only=set(), under=dst_dir)
 
+
+@scratch_fs("ext4")
+def test_ext4_extent_move_makes_the_report_incomplete():
+    """EXT4_IOC_MOVE_EXT (e4defrag) moves data blocks between two files: not decoded, so the
+    report says complete: false and names it."""
+    tmp = in_scratch("ext4")
+    write(os.path.join(tmp, "orig.bin"), SOURCE)
+    write(os.path.join(tmp, "donor.bin"), bytes(len(SOURCE)))
+    code = CLONE + (
+        "EXT4_IOC_MOVE_EXT = 0xc028660f\n"
+        "orig = os.open('orig.bin', os.O_RDWR)\n"
+        "donor = os.open('donor.bin', os.O_RDWR)\n"
+        "os.fsync(orig); os.fsync(donor)\n"
+        "arg = bytearray(struct.pack('IIQQQQ', 0, donor, 0, 0, 1, 0))\n"
+        "done(outcome(lambda: fcntl.ioctl(orig, EXT4_IOC_MOVE_EXT, arg)))\n")
+    run = trace(py(code), tmp)
+    assert outcome(run) == "ok", run.stdout
+    assert run.report.get("complete") is False, run.report.get("complete")
+    assert any("EXT4_IOC_MOVE_EXT" in w for w in run.warnings()), run.warnings()

@@ -47,7 +47,7 @@ TEST_CASE("parse_maps: fields of each mapping in the range") {
   CHECK(all[4].name == "[stack]");
 }
 
-TEST_CASE("parse_maps: only mappings that overlap [start, end)") {
+TEST_CASE("parse_maps: only mappings that overlap the range, whose end is excluded") {
   const std::vector<Mapping> some = parse_maps(kMaps, 0x7f0000001000, 0x7f0000003000);
   REQUIRE(some.size() == 2);
   CHECK(some[0].start == 0x7f0000000000);

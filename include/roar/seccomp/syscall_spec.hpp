@@ -74,6 +74,7 @@ enum class Effect : std::uint8_t {
   kProtect,      // mappings in kMapAddr..+kMapLength become writable: shared file ones = written
   kClone,        // kFdOut's file shares kFdIn's extents (reflink): read and written, if it worked
   kAioSubmit,    // Linux AIO: each iocb is a pread/pwrite (vectored or not) of its own fd
+  kUnattributed,  // may move file bytes in a way no rule decodes: the report is incomplete
   kClose,        // kFdClosed is released
   kCloseRange,   // kFdFirst..kFdLast are released (or marked close-on-exec)
   kOpen,         // an open that truncates: reading back through its descriptor is no read
