@@ -351,7 +351,9 @@ def test_filter_table_lists_every_traced_name():
     assert "ioctl" not in rows, "only the named ioctl requests are traced"
     for name, row in rows.items():
         nr = libseccomp_x86_64_number(name.split(":")[0])
-        assert row["x86_64"] == ("-" if nr is None else str(nr)), (name, nr, row)
+        # An ioctl request as 32-bit programs spell it (the kernel's IOC32 names) is ia32's only.
+        expected = "-" if nr is None or "_IOC32_" in name else str(nr)
+        assert row["x86_64"] == expected, (name, nr, row)
 
 
 def test_filter_pfc_listing_shows_user_notif():
