@@ -36,6 +36,7 @@ import platform
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import struct
 import subprocess
@@ -308,14 +309,21 @@ def run_once(mode, workload, tmp, timeout):
     argv = [*mode.wrap, "bash", "-c", workload.script]
     with tempfile.TemporaryFile(dir=tmp) as err:
         start = time.perf_counter()
+        # Its own process group, so that a timeout or ^C ends the whole tree at once: a tracer
+        # killed alone would leave the workload running with every traced call failing.
         proc = subprocess.Popen(argv, cwd=tmp, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err)
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
         try:
             status = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        except BaseException as e:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             proc.wait()
-            raise RuntimeError(f"did not finish within {timeout} s")
+            if isinstance(e, subprocess.TimeoutExpired):
+                raise RuntimeError(f"did not finish within {timeout} s") from None
+            raise
         elapsed = time.perf_counter() - start
         err.seek(0)
         stderr = err.read()
@@ -332,6 +340,7 @@ def measure(workload, modes, runs, warmup, tmp, timeout):
     counts = []
     for r in range(warmup + runs):
         order = modes[r % len(modes):] + modes[:r % len(modes)]
+        done = []
         for mode in order:
             res = results[mode.key]
             if "error" in res:
@@ -346,6 +355,8 @@ def measure(workload, modes, runs, warmup, tmp, timeout):
                 res["times"].append(elapsed)
                 if count is not None:
                     counts.append(count)
+            done.append(f"{mode.label} {elapsed:.3f}")
+        log(f"  {'warm-up' if r < warmup else f'round {r - warmup + 1}'}: {', '.join(done)}")
     for res in results.values():
         t = res["times"]
         if t and "error" not in res:
