@@ -140,8 +140,12 @@ def helper(path, source, tmp, name):
     if cxx is None or not os.path.exists(source):
         return None, f"{name} is not built and cannot be compiled here (no c++ or no {source})"
     out = os.path.join(tmp, name)
-    subprocess.run([cxx, "-std=c++20", "-O2", "-pthread", source, "-o", out], check=True)
-    return out, f"{name} compiled from {os.path.relpath(source, SOURCE_DIR)} with {cxx}"
+    proc = subprocess.run([cxx, "-std=c++20", "-O2", "-pthread", source, "-o", out],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        return None, f"{name} is not built and compiling {source} failed: " + \
+            proc.stderr.decode(errors="replace").strip()[-300:]
+    return out, f"{name} compiled from {source} with {cxx}"
 
 
 def make_workloads(args, scale, tmp, pread_bin, notes):
