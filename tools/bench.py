@@ -289,17 +289,17 @@ def make_modes(args, tmp, floor_bin, notes):
         modes["floor"] = Mode("floor", unavailable="roar-bench-floor is not available")
 
     strace = shutil.which("strace")
-    if strace is None:
-        for key in ("strace", "strace-bpf"):
+    wanted = [k for k in ("strace", "strace-bpf") if k in args.modes]
+    traced = traced_syscalls(args.filter_tool, notes) if strace and wanted else None
+    for key in wanted:
+        if strace is None:
             modes[key] = Mode(key, unavailable="strace is not installed")
-    else:
-        traced = traced_syscalls(args.filter_tool, notes)
-        base = [strace, "-f", "-qq", "-o", "/dev/null"]
-        for key, extra in (("strace", []), ("strace-bpf", ["--seccomp-bpf"])):
-            prefix = [*base, *extra, "-e", f"trace={traced}"]
-            failed = probe([*prefix, "true"])
-            modes[key] = Mode(key, prefix) if failed is None else Mode(
-                key, unavailable=f"{' '.join(extra + ['strace'])} cannot run here: {failed}")
+            continue
+        extra = ["--seccomp-bpf"] if key == "strace-bpf" else []
+        prefix = [strace, "-f", "-qq", "-o", "/dev/null", *extra, "-e", f"trace={traced}"]
+        failed = probe([*prefix, "true"])
+        modes[key] = Mode(key, prefix) if failed is None else Mode(
+            key, unavailable=f"{shlex.join(['strace', *extra])} cannot run here: {failed}")
     return [modes[k] for k in MODE_KEYS if k in args.modes]
 
 
