@@ -258,7 +258,15 @@ def make_modes(args, tmp, floor_bin, notes):
     report = os.path.join(tmp, "report.msgpack")
     tracer = args.tracer
     modes = {"untraced": Mode("untraced", [])}
-    if tracer and os.access(tracer, os.X_OK):
+    if not (tracer and os.access(tracer, os.X_OK)):
+        why = f"no tracer at {tracer}"
+    else:
+        failed = probe([tracer, "--preflight"])
+        why = f"roar-seccomp --preflight failed: {failed.splitlines()[0]}" if failed else None
+    if why:
+        for key in ("roar", "roar-nofast"):
+            modes[key] = Mode(key, unavailable=why)
+    else:
         modes["roar"] = Mode("roar", [tracer, report, "--"])
         help_text = subprocess.run([tracer, "--help"], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT).stdout.decode(errors="replace")
@@ -267,10 +275,6 @@ def make_modes(args, tmp, floor_bin, notes):
         else:
             modes["roar-nofast"] = Mode("roar-nofast", unavailable="roar-seccomp --help has no "
                                         "--fast-path option (no fast path to turn off)")
-    else:
-        why = f"no tracer at {tracer}"
-        modes["roar"] = Mode("roar", unavailable=why)
-        modes["roar-nofast"] = Mode("roar-nofast", unavailable=why)
 
     bpf = None
     if args.filter_tool and os.access(args.filter_tool, os.X_OK):
@@ -279,14 +283,23 @@ def make_modes(args, tmp, floor_bin, notes):
             bpf = os.path.join(tmp, "filter.bpf")
             with open(bpf, "wb") as f:
                 f.write(proc.stdout)
-    if floor_bin:
-        modes["floor"] = Mode("floor", [floor_bin, "--stats", *(["--bpf", bpf] if bpf else []),
-                                        "--"])
-        if not bpf:
-            notes.append("the floor used its built-in filter (read and write families, open, "
-                         "close, execve, exit_group): roar-seccomp-filter --bpf was not available")
-    else:
+    floor = [floor_bin, "--stats", *(["--bpf", bpf] if bpf else []), "--"]
+    if not floor_bin:
         modes["floor"] = Mode("floor", unavailable="roar-bench-floor is not available")
+    else:
+        proc = subprocess.run([*floor, "true"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            modes["floor"] = Mode("floor", unavailable="roar-bench-floor cannot run here: "
+                                  + proc.stderr.decode(errors="replace").strip())
+        else:
+            modes["floor"] = Mode("floor", floor)
+            if b"sync wake-up off" in proc.stderr:
+                notes.append("the floor ran without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP "
+                             "(Linux < 6.6)")
+            if not bpf:
+                notes.append("the floor used its built-in filter (read and write families, "
+                             "open, close, execve, exit_group): roar-seccomp-filter --bpf was "
+                             "not available")
 
     strace = shutil.which("strace")
     wanted = [k for k in ("strace", "strace-bpf") if k in args.modes]
