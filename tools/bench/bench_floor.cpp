@@ -117,10 +117,9 @@ std::vector<sock_filter> read_bpf(const char* path) {
     }
     std::istringstream fields(line);
     unsigned long code = 0, jt = 0, jf = 0, k = 0;
-    if (!(fields >> std::hex >> code >> jt >> jf >> k) || code > 0xffff || jt > 0xff ||
-        jf > 0xff || k > 0xffffffff) {
-      std::fprintf(stderr, "%s: %s: not a 'code jt jf k' line: %s\n", kProgram, path,
-                   line.c_str());
+    if (!(fields >> std::hex >> code >> jt >> jf >> k) || code > 0xffff || jt > 0xff || jf > 0xff ||
+        k > 0xffffffff) {
+      std::fprintf(stderr, "%s: %s: not a 'code jt jf k' line: %s\n", kProgram, path, line.c_str());
       std::exit(2);
     }
     program.push_back({static_cast<std::uint16_t>(code), static_cast<std::uint8_t>(jt),
@@ -141,7 +140,9 @@ constexpr std::uint32_t kNativeArch = AUDIT_ARCH_AARCH64;
 constexpr std::uint32_t kNativeArch = 0;
 #endif
 
-sock_filter stmt(std::uint16_t code, std::uint32_t k) { return {code, 0, 0, k}; }
+sock_filter stmt(std::uint16_t code, std::uint32_t k) {
+  return {code, 0, 0, k};
+}
 
 // Native-ABI calls only: other ABIs (and x32 numbers, which share x86-64's arch value but carry
 // bit 30) fall through to ALLOW. Enough to measure the notification path without the tracer.
@@ -154,9 +155,8 @@ std::vector<sock_filter> builtin_filter() {
 #ifdef SYS_open
       SYS_open,
 #endif
-      SYS_read,     SYS_pread64,  SYS_readv,     SYS_preadv,   SYS_preadv2,
-      SYS_write,    SYS_pwrite64, SYS_writev,    SYS_pwritev,  SYS_pwritev2,
-      SYS_openat,   SYS_close,    SYS_execve,    SYS_exit_group};
+      SYS_read,   SYS_pread64, SYS_readv,    SYS_preadv, SYS_preadv2, SYS_write,  SYS_pwrite64,
+      SYS_writev, SYS_pwritev, SYS_pwritev2, SYS_openat, SYS_close,   SYS_execve, SYS_exit_group};
   const auto n = static_cast<std::uint8_t>(calls.size());
   std::vector<sock_filter> p;
   p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
@@ -223,17 +223,20 @@ int receive_fd(int socket) {
     fail("prctl(PR_SET_NO_NEW_PRIVS)");
   }
   // As roar-seccomp does: WAIT_KILLABLE_RECV (5.19) where the kernel has it.
-  long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                          SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-                          program);
+  long listener =
+      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+              SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, program);
   if (listener < 0 && errno == EINVAL) {
-    listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                       program);
+    listener =
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, program);
   }
   if (listener < 0) {
     fail("seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER)");
   }
   if (!send_fd(socket, static_cast<int>(listener))) {
+    // Nobody else holds the listener: closing it makes the notified calls on the way out fail
+    // (ENOSYS) instead of waiting for an answer forever.
+    close(static_cast<int>(listener));
     _exit(kExitSetup);
   }
   close(static_cast<int>(listener));
@@ -360,10 +363,10 @@ int main(int argc, char** argv) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : kExitSetup;
   }
   // By value, as the kernel expects; EINVAL before Linux 6.6.
-  const bool sync =
-      o.sync && ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+  const bool sync = o.sync && ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+                                    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_wake;
   sigemptyset(&sa.sa_mask);
   if (sigaction(SIGUSR1, &sa, nullptr) != 0) {
