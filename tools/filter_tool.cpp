@@ -140,7 +140,15 @@ void add_options(CLI::App& app, View& view) {
   table->excludes(pfc)->excludes(bpf);
   pfc->excludes(bpf);
   app.set_version_flag("--version", std::string(kProgram) + " " + kVersion);
-  app.footer("Exit status: 0 on success, 1 if libseccomp cannot build the filter, 2 on bad usage.");
+  app.footer(
+      "Examples:\n"
+      "  roar-seccomp-filter\n"
+      "  roar-seccomp-filter --table | grep -w read\n"
+      "  roar-seccomp-filter --pfc\n"
+      "  roar-seccomp-filter --bpf | head\n"
+      "  roar-seccomp-filter --version\n"
+      "  roar-seccomp-filter --help\n"
+      "Exit status: 0 on success, 1 if libseccomp cannot build the filter, 2 on bad usage.");
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string(kProgram) + ": " + e.what() + "\nRun with --help for more information.\n";
   });
