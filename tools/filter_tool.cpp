@@ -34,7 +34,10 @@ std::string roles_text(const SyscallSpec& spec) {
   }
   std::string out;
   for (auto it = spec.args.begin(); it != last_used.base(); ++it) {
-    out += (out.empty() ? "" : ",") + std::string(to_string(*it));
+    if (!out.empty()) {
+      out += ',';  // appends only: `"," + std::string` trips g++ 12's false -Wrestrict at -O3
+    }
+    out += to_string(*it);
   }
   return out;
 }

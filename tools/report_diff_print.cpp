@@ -9,18 +9,13 @@
 namespace roar::seccomp {
 namespace {
 
-std::string command_line(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const std::string& arg : argv) {
-    out += (out.empty() ? "" : " ") + printable(arg);
-  }
-  return argv.empty() ? "-" : out;
-}
-
 std::string process_line(const DiffProcess& p) {
-  return std::to_string(p.pid) + " (parent " +
-         (p.parent_pid ? std::to_string(*p.parent_pid) : std::string("-")) +
-         "): " + command_line(p.command);
+  std::string out = std::to_string(p.pid);
+  out += " (parent ";
+  out += p.parent_pid ? std::to_string(*p.parent_pid) : std::string("-");
+  out += "): ";
+  out += p.command.empty() ? std::string("-") : printable_command(p.command);
+  return out;
 }
 
 void section(std::ostream& out, const char* title, const std::vector<std::string>& lines,

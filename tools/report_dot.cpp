@@ -32,16 +32,16 @@ std::string dot_quote(std::string_view text) {
 }
 
 std::string command_text(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const std::string& arg : argv) {
-    out += (out.empty() ? "" : " ") + printable(arg);
-  }
-  return argv.empty() ? "-" : shorten(out, kMaxCommandChars);
+  return argv.empty() ? std::string("-") : shorten(printable_command(argv), kMaxCommandChars);
 }
 
+// p<index in the report's processes>, or t<index among the actors> for a thread: DOT ids, which
+// a report's own numbers (negative ones included) could not always be.
 std::string node_id(const Lineage& lineage, std::size_t actor) {
   const Actor& a = lineage.actors[actor];
-  return a.process ? "p" + std::to_string(*a.process) : "t" + std::to_string(a.id);
+  std::string id(1, a.process ? 'p' : 't');
+  id += std::to_string(a.process ? *a.process : actor);
+  return id;
 }
 
 // The actors to draw: every process, or with a path filter those that read or wrote a file kept
@@ -78,10 +78,11 @@ void print_dot(std::ostream& out, const Report& report, const ViewOptions& optio
       continue;
     }
     const Actor& actor = lineage.actors[a];
-    const std::string label =
-        actor.process ? std::to_string(actor.id) + "\n" +
-                            command_text(report.processes[*actor.process].command)
-                      : "thread " + std::to_string(actor.id) + "\n(not a process's pid)";
+    std::string label = actor.process ? "" : "thread ";
+    label += std::to_string(actor.id);
+    label += '\n';
+    label += actor.process ? command_text(report.processes[*actor.process].command)
+                           : "(not a process's pid)";
     out << "  " << node_id(lineage, a) << " [shape=box, " << (actor.process ? "" : "style=dashed, ")
         << "label=" << dot_quote(label) << "];\n";
   }

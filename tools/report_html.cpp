@@ -27,14 +27,6 @@ std::string html(std::string_view bytes) {
   return out;
 }
 
-std::string command_line(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const std::string& arg : argv) {
-    out += (out.empty() ? "" : " ") + printable(arg);
-  }
-  return out;
-}
-
 // The data the page's script renders, compact: actors [id, parent index or -1, command, is a
 // thread], files [path, 1 read | 2 written, reader actor indices, writer actor indices]. Texts
 // are printable() already. Inside <script>, "<" is written as \u003c so that no path can end
@@ -51,7 +43,7 @@ std::string page_data(const Report& r, const ViewOptions& options) {
     w.begin_array();
     w.number(a.id);
     w.number(a.parent ? static_cast<std::int64_t>(*a.parent) : std::int64_t{-1});
-    w.string(a.process ? command_line(r.processes[*a.process].command) : std::string());
+    w.string(a.process ? printable_command(r.processes[*a.process].command) : std::string());
     w.number(a.process ? 0 : 1);
     w.end_array();
   }

@@ -38,7 +38,10 @@ void json_path(JsonWriter& w, std::string_view path) {
     return;
   }
   // On one line, as a string path would be.
-  w.raw("{\"bytes_hex\": \"" + hex_bytes(path) + "\"}");
+  std::string text = "{\"bytes_hex\": \"";
+  text += hex_bytes(path);
+  text += "\"}";
+  w.raw(text);
 }
 
 std::string render_json(const Report& report) {

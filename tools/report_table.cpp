@@ -15,7 +15,10 @@ std::string pad(std::string s, std::size_t width) {
 std::string join_ints(const std::vector<int>& values) {
   std::string out;
   for (const int v : values) {
-    out += (out.empty() ? "" : ",") + std::to_string(v);
+    if (!out.empty()) {
+      out += ',';
+    }
+    out += std::to_string(v);
   }
   return out;
 }
@@ -35,14 +38,7 @@ void print_header(std::ostream& out, const Report& r) {
 }
 
 std::string command_line(const std::vector<std::string>& argv) {
-  if (argv.empty()) {
-    return "-";
-  }
-  std::string out;
-  for (const std::string& arg : argv) {
-    out += (out.empty() ? "" : " ") + printable(arg);
-  }
-  return out;
+  return argv.empty() ? std::string("-") : printable_command(argv);
 }
 
 void print_processes(std::ostream& out, const Report& r) {
@@ -62,10 +58,12 @@ std::string flags(const ReportFile& f) {
 std::string thread_columns(const ReportFile& f) {
   std::string out;
   if (!f.read_threads.empty()) {
-    out += "  r=" + join_ints(f.read_threads);
+    out += "  r=";
+    out += join_ints(f.read_threads);
   }
   if (!f.written_threads.empty()) {
-    out += "  w=" + join_ints(f.written_threads);
+    out += "  w=";
+    out += join_ints(f.written_threads);
   }
   return out;
 }

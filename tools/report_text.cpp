@@ -90,6 +90,18 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+// Appends only: g++ 12 at -O3 reports a false -Wrestrict in `"literal" + std::string&&`.
+std::string printable_command(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& arg : argv) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += printable(arg);
+  }
+  return out;
+}
+
 std::string shorten(std::string_view text, std::size_t max_chars) {
   std::size_t chars = 0;
   std::size_t cut = 0;  // where the text is cut if it is too long: room for "..." left

@@ -4,12 +4,16 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace roar::seccomp {
 
 // One line of safe text: printable ASCII and printable UTF-8 as they are, a backslash doubled,
 // every other byte as \xNN, so that distinct byte strings stay distinct and none is broken.
 std::string printable(std::string_view bytes);
+
+// An argv as one line: printable() arguments separated by spaces; empty for an empty argv.
+std::string printable_command(const std::vector<std::string>& argv);
 
 // At most `max_chars` characters of printable() text, never cutting a character or an escape;
 // a cut text ends with "...".

@@ -10,13 +10,13 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT ${ROAR_PACKAGE_MAINTAINER})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "records the files a command tree reads and writes, via seccomp user notification")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "records the files a command tree reads and writes, via seccomp user notification\n"
-    "roar-seccomp runs a command and every process it starts under a seccomp filter whose\n"
-    "listener it keeps, and writes a msgpack report of the files they read and wrote. It needs\n"
-    "no privileges, no ptrace, no eBPF and no LD_PRELOAD. It is a tracer for roar (installed as\n"
-    "roar-tracer-seccomp) and comes with roar-seccomp-report, which prints a report as a table,\n"
-    "JSON, an HTML page or Graphviz DOT, or compares two reports.")
+# The summary above is the first line; this is the rest.
+string(CONCAT CPACK_DEBIAN_PACKAGE_DESCRIPTION
+  "roar-seccomp runs a command and every process it starts under a seccomp filter whose\n"
+  "listener it keeps, and writes a msgpack report of the files they read and wrote. It needs\n"
+  "no privileges, no ptrace, no eBPF and no LD_PRELOAD. It is a tracer for roar (installed as\n"
+  "roar-tracer-seccomp) and comes with roar-seccomp-report, which prints a report as a table,\n"
+  "JSON, an HTML page or Graphviz DOT, or compares two reports.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
