@@ -24,7 +24,7 @@ def expected_small(source):
         '  p2 [shape=box, label="102\\ncc -c src/b\ufffd.c"];\n'
         '  p3 [shape=box, label="104\\nas -o obj/b.o"];\n'
         '  p4 [shape=box, label="105\\nld -o app obj/a.o obj/b.o"];\n'
-        '  t103 [shape=box, style=dashed, label="thread 103\\n(not a process\'s pid)"];\n'
+        '  t5 [shape=box, style=dashed, label="thread 103\\n(not a process\'s pid)"];\n'
         '  f0 [shape=ellipse, label="/usr/lib/libc.so.6"];\n'
         '  f2 [shape=ellipse, label="/w/app"];\n'
         '  f3 [shape=ellipse, label="/w/obj/a.d"];\n'
@@ -36,7 +36,7 @@ def expected_small(source):
         '  p0 -> p1' + CHILD + '  p0 -> p2' + CHILD + '  p2 -> p3' + CHILD + '  p0 -> p4' + CHILD +
         '  f0 -> p1' + READ + '  f0 -> p2' + READ + '  f0 -> p3' + READ + '  f0 -> p4' + READ +
         '  p4 -> f2' + WRITTEN +
-        '  t103 -> f3' + WRITTEN +
+        '  t5 -> f3' + WRITTEN +
         '  f4 -> p4' + READ + '  p1 -> f4' + WRITTEN +
         '  f5 -> p4' + READ + '  p3 -> f5' + WRITTEN +
         '  f6 -> p1' + READ +
