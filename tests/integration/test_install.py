@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import time
 
-from roartest import skip, workdir, write
+from roartest import SANITIZED, skip, workdir, write
 
 BUILD = os.environ.get("ROAR_BUILD_DIR", "")
 PACKAGE = "roar-seccomp"
@@ -37,6 +37,8 @@ DEPENDS = {"libc6", "libgcc-s1", "libseccomp2", "libstdc++6"}
 def build_dir():
     if not BUILD:
         skip("ROAR_BUILD_DIR is not set: run the scenarios through ctest")
+    if SANITIZED:
+        skip("packages are made from optimised builds: an ASan build links the sanitizer runtimes")
     if not os.access(BUILD, os.W_OK):
         skip("cmake --install and cpack write install_manifest.txt into the build directory, "
              "which this user cannot write; the invoking user's run covers installing")
