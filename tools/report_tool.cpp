@@ -1,5 +1,4 @@
-// roar-seccomp-report: prints a roar-seccomp report as a table, JSON, an HTML page or Graphviz
-// DOT, or what changed between two reports.
+// roar-seccomp-report: prints a report as a table, JSON, HTML or DOT, or compares two reports.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <optional>
