@@ -31,12 +31,10 @@ std::string html(std::string_view bytes) {
 // thread], files [path, 1 read | 2 written, reader actor indices, writer actor indices]. Texts
 // are printable() already. Inside <script>, "<" is written as \u003c so that no path can end
 // the element.
-std::string page_data(const Report& r, const ViewOptions& options) {
+std::string page_data(const Report& r) {
   const Lineage lineage = trace_lineage(r);
   JsonWriter w;
   w.begin_object();
-  w.key("source");
-  w.string(printable(options.source));
   w.key("actors");
   w.begin_array();
   for (const Actor& a : lineage.actors) {
@@ -133,7 +131,7 @@ void print_html(std::ostream& out, const Report& r, const ViewOptions& options) 
       << "<section id=\"processes\"><h2>Processes</h2><div id=\"tree\"></div></section>\n"
       << "<section id=\"files\"><h2>Files</h2><div id=\"file-view\"></div></section>\n"
       << "<section id=\"lineage\"><h2>Lineage</h2><div id=\"graph\"></div></section>\n"
-      << "</main>\n<script type=\"application/json\" id=\"report-data\">" << page_data(r, options)
+      << "</main>\n<script type=\"application/json\" id=\"report-data\">" << page_data(r)
       << "</script>\n<script>\n"
       << kReportPageJs << "</script>\n</body>\n</html>\n";
 }
