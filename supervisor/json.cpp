@@ -1,9 +1,12 @@
-// json_quote: RFC 8259 string escaping.
+// json_quote (RFC 8259 string escaping) and JsonWriter.
 #include "roar/seccomp/json.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <utility>
 
-#include "roar/seccomp/report.hpp"
+#include "roar/seccomp/utf8.hpp"
 
 namespace roar::seccomp {
 
@@ -31,6 +34,65 @@ std::string json_quote(std::string_view raw) {
   }
   out += '"';
   return out;
+}
+
+void JsonWriter::key(std::string_view name) {
+  separate();
+  out_ += json_quote(name);
+  out_ += indented_ ? ": " : ":";
+  after_key_ = true;
+}
+
+void JsonWriter::real(double value) {
+  if (!std::isfinite(value)) {
+    null();
+    return;
+  }
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  std::string text(buf, ec == std::errc() ? end : buf);
+  if (text.find_first_of(".eE") == std::string::npos) {
+    text += ".0";
+  }
+  raw(text);
+}
+
+void JsonWriter::raw(std::string_view json_text) {
+  separate();
+  out_ += json_text;
+}
+
+void JsonWriter::separate() {
+  if (std::exchange(after_key_, false) || empty_.empty()) {
+    return;
+  }
+  if (!empty_.back()) {
+    out_ += ',';
+  }
+  empty_.back() = false;
+  newline();
+}
+
+void JsonWriter::open(char bracket) {
+  separate();
+  out_ += bracket;
+  empty_.push_back(true);
+}
+
+void JsonWriter::close(char bracket) {
+  const bool was_empty = empty_.back();
+  empty_.pop_back();
+  if (!was_empty) {
+    newline();
+  }
+  out_ += bracket;
+}
+
+void JsonWriter::newline() {
+  if (indented_) {
+    out_ += '\n';
+    out_.append(2 * empty_.size(), ' ');
+  }
 }
 
 }  // namespace roar::seccomp

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "roar/seccomp/diagnostics.hpp"
 #include "roar/seccomp/filter_builder.hpp"
@@ -136,24 +137,41 @@ std::string resolve_command(const std::string& name) {
 }
 
 std::string to_json(const PreflightResult& r) {
-  std::string out = "{\"backend\":\"seccomp\",\"ok\":";
-  out += r.ok ? "true" : "false";
-  out += ",\"summary\":" + json_quote(r.summary);
-  out += ",\"command_checked\":";
-  out += r.command_checked.empty() ? "null" : json_quote(r.command_checked);
-  out += ",\"warnings\":[";
-  for (std::size_t i = 0; i < r.warnings.size(); ++i) {
-    out += (i != 0 ? "," : "") + json_quote(r.warnings[i]);
+  JsonWriter w;
+  w.begin_object();
+  w.key("backend");
+  w.string("seccomp");
+  w.key("ok");
+  w.boolean(r.ok);
+  w.key("summary");
+  w.string(r.summary);
+  w.key("command_checked");
+  if (r.command_checked.empty()) {
+    w.null();
+  } else {
+    w.string(r.command_checked);
   }
-  out += "],\"checks\":[";
-  for (std::size_t i = 0; i < r.checks.size(); ++i) {
-    const PreflightCheck& c = r.checks[i];
-    out += i != 0 ? "," : "";
-    out += "{\"name\":" + json_quote(c.name) + ",\"ok\":" + (c.ok ? "true" : "false") +
-           ",\"detail\":" + json_quote(c.detail) + "}";
+  w.key("warnings");
+  w.begin_array();
+  for (const std::string& warning : r.warnings) {
+    w.string(warning);
   }
-  out += "]}";
-  return out;
+  w.end_array();
+  w.key("checks");
+  w.begin_array();
+  for (const PreflightCheck& c : r.checks) {
+    w.begin_object();
+    w.key("name");
+    w.string(c.name);
+    w.key("ok");
+    w.boolean(c.ok);
+    w.key("detail");
+    w.string(c.detail);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return std::move(w).finish();
 }
 
 int run_preflight(const Options& options, const Log& log) {

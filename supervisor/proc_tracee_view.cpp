@@ -22,27 +22,28 @@
 namespace roar::seccomp {
 namespace {
 
-// "<a>/<word>/<b>" without allocating: the hot path formats one of these per /proc read.
+// "<a>/<word>/<b>" without allocating: the hot path formats one of these per /proc read. Each
+// part is written into a range that always fits it, so that no compiler sees a write past the end.
 class ProcPath {
  public:
   ProcPath(int a, const char* word, int b = -1) {
-    char* p = buf_;
-    char* const end = buf_ + sizeof buf_ - 1;
-    p = std::to_chars(p, end, a).ptr;
+    char* p = std::to_chars(buf_, buf_ + kIntChars, a).ptr;
     *p++ = '/';
-    const std::size_t n = std::strlen(word);
+    const std::size_t n = std::min(std::strlen(word), kWordChars);
     std::memcpy(p, word, n);
     p += n;
     if (b >= 0) {
       *p++ = '/';
-      p = std::to_chars(p, end, b).ptr;
+      p = std::to_chars(p, p + kIntChars, b).ptr;
     }
     *p = '\0';
   }
   [[nodiscard]] const char* c_str() const noexcept { return buf_; }
 
  private:
-  char buf_[64];
+  static constexpr std::size_t kIntChars = 11;   // "-2147483648"
+  static constexpr std::size_t kWordChars = 16;  // the longest word is "environ"
+  char buf_[kIntChars + 1 + kWordChars + 1 + kIntChars + 1];
 };
 
 std::optional<std::uint64_t> field_after(const std::string& text, std::string_view key) {

@@ -2,6 +2,7 @@
 #include <msgpack.hpp>
 
 #include "roar/seccomp/report.hpp"
+#include "roar/seccomp/report_layout.hpp"
 
 namespace roar::seccomp {
 namespace {
@@ -13,92 +14,38 @@ void pack_str(Packer& pk, std::string_view s) {
   pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
 }
 
-// A path is bytes: str when it is UTF-8, else bin (roar skips non-str paths instead of failing).
-void pack_path(Packer& pk, std::string_view path) {
-  if (is_valid_utf8(path)) {
-    pack_str(pk, path);
-  } else {
-    pk.pack_bin(static_cast<std::uint32_t>(path.size()));
-    pk.pack_bin_body(path.data(), static_cast<std::uint32_t>(path.size()));
-  }
-}
-
-void pack_text(Packer& pk, std::string_view s) {
-  pack_str(pk, to_valid_utf8(s));
-}
-
-void pack_env(Packer& pk, const std::map<std::string, std::string>& env) {
-  pk.pack_map(static_cast<std::uint32_t>(env.size()));
-  for (const auto& [key, value] : env) {
-    pack_text(pk, key);
-    pack_text(pk, value);
-  }
-}
-
-void pack_ints(Packer& pk, const std::vector<int>& v) {
-  pk.pack_array(static_cast<std::uint32_t>(v.size()));
-  for (int x : v) {
-    pk.pack(x);
-  }
-}
-
-void pack_process(Packer& pk, const ReportProcess& p) {
-  pk.pack_map(4);
-  pack_str(pk, "pid");
-  pk.pack(p.pid);
-  pack_str(pk, "parent_pid");
-  if (p.parent_pid) {
-    pk.pack(*p.parent_pid);
-  } else {
-    pk.pack_nil();
-  }
-  pack_str(pk, "command");
-  pk.pack_array(static_cast<std::uint32_t>(p.command.size()));
-  for (const std::string& arg : p.command) {
-    pack_text(pk, arg);
-  }
-  pack_str(pk, "env");
-  pack_env(pk, p.env);
-}
-
-void pack_file(Packer& pk, const ReportFile& f) {
-  const bool threads_r = !f.read_threads.empty();
-  const bool threads_w = !f.written_threads.empty();
-  pk.pack_map(3 + (threads_r ? 1U : 0U) + (threads_w ? 1U : 0U));
-  pack_str(pk, "path");
-  pack_path(pk, f.path);
-  pack_str(pk, "read");
-  pk.pack(f.read);
-  pack_str(pk, "written");
-  pk.pack(f.written);
-  if (threads_r) {
-    pack_str(pk, "read_threads");
-    pack_ints(pk, f.read_threads);
-  }
-  if (threads_w) {
-    pack_str(pk, "written_threads");
-    pack_ints(pk, f.written_threads);
-  }
-}
-
-template <typename Pred>
-std::vector<const ReportFile*> select(const Report& r, Pred pred) {
-  std::vector<const ReportFile*> out;
-  for (const ReportFile& f : r.files) {
-    if (pred(f)) {
-      out.push_back(&f);
+// write_report's output as msgpack: strings are made valid UTF-8 (Python's unpackb(raw=False)
+// rejects a whole report over one bad str), a path is str when it is UTF-8, else bin (roar skips
+// non-str paths instead of failing).
+class MsgpackOut {
+ public:
+  explicit MsgpackOut(Packer& pk) : pk_(pk) {}
+  void begin_map(std::size_t n) { pk_.pack_map(static_cast<std::uint32_t>(n)); }
+  void end_map() {}
+  void begin_array(std::size_t n) { pk_.pack_array(static_cast<std::uint32_t>(n)); }
+  void end_array() {}
+  void key(std::string_view name) { pack_str(pk_, name); }
+  void entry(std::string_view name) { text(name); }
+  void text(std::string_view s) { pack_str(pk_, to_valid_utf8(s)); }
+  void path(std::string_view p) {
+    if (is_valid_utf8(p)) {
+      pack_str(pk_, p);
+    } else {
+      pk_.pack_bin(static_cast<std::uint32_t>(p.size()));
+      pk_.pack_bin_body(p.data(), static_cast<std::uint32_t>(p.size()));
     }
   }
-  return out;
-}
-
-void pack_path_list(Packer& pk, const char* key, const std::vector<const ReportFile*>& files) {
-  pack_str(pk, key);
-  pk.pack_array(static_cast<std::uint32_t>(files.size()));
-  for (const ReportFile* f : files) {
-    pack_path(pk, f->path);
+  template <typename T>
+  void integer(T v) {
+    pk_.pack(v);
   }
-}
+  void real(double v) { pk_.pack_double(v); }
+  void boolean(bool v) { pk_.pack(v); }
+  void nil() { pk_.pack_nil(); }
+
+ private:
+  Packer& pk_;
+};
 
 // ---- decoding ------------------------------------------------------------------------------
 
@@ -232,71 +179,34 @@ Report as_report(const msgpack::object& root) {
 std::string encode_report(const Report& r) {
   msgpack::sbuffer buffer;
   Packer pk(&buffer);
-  const auto read = select(r, [](const ReportFile& f) { return f.read; });
-  const auto written = select(r, [](const ReportFile& f) { return f.written; });
-  const bool any_files = !r.files.empty();
-  // version processes files start_time end_time tracer_mode events_dropped complete
-  std::uint32_t keys = 8;
-  keys += (any_files ? 1U : 0U) + (read.empty() ? 0U : 1U) + (written.empty() ? 0U : 1U);
-  keys += (r.env_accessed.empty() ? 0U : 1U) + (r.warnings.empty() ? 0U : 1U);
-  pk.pack_map(keys);
-
-  pack_str(pk, "version");
-  pk.pack(r.version);
-  pack_str(pk, "processes");
-  pk.pack_array(static_cast<std::uint32_t>(r.processes.size()));
-  for (const ReportProcess& p : r.processes) {
-    pack_process(pk, p);
-  }
-  pack_str(pk, "files");
-  pk.pack_array(static_cast<std::uint32_t>(r.files.size()));
-  for (const ReportFile& f : r.files) {
-    pack_file(pk, f);
-  }
-  if (any_files) {
-    pack_path_list(pk, "opened_files", select(r, [](const ReportFile&) { return true; }));
-  }
-  if (!read.empty()) {
-    pack_path_list(pk, "read_files", read);
-  }
-  if (!written.empty()) {
-    pack_path_list(pk, "written_files", written);
-  }
-  if (!r.env_accessed.empty()) {
-    pack_str(pk, "env_accessed");
-    pack_env(pk, r.env_accessed);
-  }
-  pack_str(pk, "start_time");
-  pk.pack_double(r.start_time);
-  pack_str(pk, "end_time");
-  pk.pack_double(r.end_time);
-  pack_str(pk, "tracer_mode");
-  pack_text(pk, r.tracer_mode);
-  pack_str(pk, "events_dropped");
-  pk.pack(r.events_dropped);
-  pack_str(pk, "complete");
-  pk.pack(r.complete);
-  if (!r.warnings.empty()) {
-    pack_str(pk, "warnings");
-    pk.pack_array(static_cast<std::uint32_t>(r.warnings.size()));
-    for (const std::string& w : r.warnings) {
-      pack_text(pk, w);
-    }
-  }
+  MsgpackOut out(pk);
+  write_report(r, out);
   return std::string(buffer.data(), buffer.size());
 }
 
 Result<Report> decode_report(std::string_view bytes) {
+  if (bytes.empty()) {
+    return Error{EINVAL, "empty file, not a report"};
+  }
   // Bounds keep a corrupt length field from asking for gigabytes before failing.
   const msgpack::unpack_limit limits(1U << 21, 1U << 21, 1U << 20, 1U << 20, 1U << 20, 64);
   try {
     std::size_t offset = 0;
     const msgpack::object_handle handle =
         msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limits);
+    if (handle.get().type != msgpack::type::MAP) {
+      throw DecodeError("the file holds one msgpack value that is not a map");
+    }
     if (offset != bytes.size()) {
       throw DecodeError("bytes after the report map");
     }
     return as_report(handle.get());
+  } catch (const msgpack::insufficient_bytes&) {
+    return Error{EINVAL, "truncated: the file ends inside the msgpack data"};
+  } catch (const msgpack::parse_error&) {
+    return Error{EINVAL, "not msgpack: the file holds bytes that no msgpack value starts with"};
+  } catch (const msgpack::size_overflow&) {
+    return Error{EINVAL, "not a roar-seccomp report: a list or string is larger than any report's"};
   } catch (const msgpack::type_error&) {
     return Error{EINVAL, "not a roar-seccomp report: a value has the wrong type"};
   } catch (const std::exception& e) {

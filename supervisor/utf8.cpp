@@ -1,13 +1,11 @@
 // UTF-8 validation and repair: Python's unpackb(raw=False) rejects a whole report over one bad str.
+#include "roar/seccomp/utf8.hpp"
+
 #include <cstdint>
 
-#include "roar/seccomp/report.hpp"
-
 namespace roar::seccomp {
-namespace {
 
-// Length of the well-formed sequence starting at s[i], or 0 if it is ill-formed (RFC 3629).
-std::size_t sequence_length(std::string_view s, std::size_t i) noexcept {
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
   const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
   const std::uint8_t b0 = byte(i);
   if (b0 < 0x80) {
@@ -47,11 +45,20 @@ std::size_t sequence_length(std::string_view s, std::size_t i) noexcept {
   return len;
 }
 
-}  // namespace
+char32_t utf8_code_point(std::string_view sequence) noexcept {
+  const auto byte = [sequence](std::size_t k) { return static_cast<std::uint8_t>(sequence[k]); };
+  const std::size_t len = sequence.size();
+  const unsigned lead_bits = len == 1 ? 0x7fU : len == 2 ? 0x1fU : len == 3 ? 0x0fU : 0x07U;
+  char32_t cp = byte(0) & lead_bits;
+  for (std::size_t k = 1; k < len; ++k) {
+    cp = (cp << 6U) | (byte(k) & 0x3fU);
+  }
+  return cp;
+}
 
 bool is_valid_utf8(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = sequence_length(s, i);
+    const std::size_t len = utf8_sequence_length(s, i);
     if (len == 0) {
       return false;
     }
@@ -64,7 +71,7 @@ std::string to_valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = sequence_length(s, i);
+    const std::size_t len = utf8_sequence_length(s, i);
     if (len == 0) {
       out += "\xef\xbf\xbd";
       ++i;

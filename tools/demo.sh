@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds roar-seccomp, traces a small shell pipeline, prints the report.
+# Installs what is missing, builds, traces a small pipeline, prints its report, writes it as HTML.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,3 +15,7 @@ echo "+ roar-seccomp $demo/report.msgpack -- sh -c 'sort fruit.txt > sorted.txt 
 echo
 echo "+ roar-seccomp-report --filter-prefix $demo $demo/report.msgpack"
 build/dev/tools/roar-seccomp-report --filter-prefix "$demo" "$demo/report.msgpack"
+build/dev/tools/roar-seccomp-report --html --filter-prefix "$demo" "$demo/report.msgpack" \
+    > "$demo/report.html"
+echo
+echo "The same report as a page: $demo/report.html (roar-seccomp-report --html)"

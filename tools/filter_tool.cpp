@@ -34,7 +34,10 @@ std::string roles_text(const SyscallSpec& spec) {
   }
   std::string out;
   for (auto it = spec.args.begin(); it != last_used.base(); ++it) {
-    out += (out.empty() ? "" : ",") + std::string(to_string(*it));
+    if (!out.empty()) {
+      out += ',';  // appends only: `"," + std::string` trips g++ 12's false -Wrestrict at -O3
+    }
+    out += to_string(*it);
   }
   return out;
 }
@@ -145,7 +148,15 @@ void add_options(CLI::App& app, View& view) {
   table->excludes(pfc)->excludes(bpf);
   pfc->excludes(bpf);
   app.set_version_flag("--version", std::string(kProgram) + " " + kVersion);
-  app.footer("Exit status: 0 on success, 1 if libseccomp cannot build the filter, 2 on bad usage.");
+  app.footer(
+      "Examples:\n"
+      "  roar-seccomp-filter\n"
+      "  roar-seccomp-filter --table | grep -w read\n"
+      "  roar-seccomp-filter --pfc\n"
+      "  roar-seccomp-filter --bpf | head\n"
+      "  roar-seccomp-filter --version\n"
+      "  roar-seccomp-filter --help\n"
+      "Exit status: 0 on success, 1 if libseccomp cannot build the filter, 2 on bad usage.");
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string(kProgram) + ": " + e.what() + "\nRun with --help for more information.\n";
   });

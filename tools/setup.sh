@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages roar-seccomp needs to build and test, skipping those present.
+# Installs the Debian 12 packages roar-seccomp needs to build, package and test, skipping those
+# present (dpkg-dev: the package's Depends; chromium and graphviz: the report views' tests).
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   python3 python3-msgpack util-linux make
   bubblewrap busybox-static strace xfsprogs btrfs-progs
   clang libclang-rt-14-dev
+  dpkg-dev chromium graphviz
 )
 # The 32-bit test fixture needs a multilib compiler; it exists on x86-64 only.
 if [ "$(dpkg --print-architecture)" = amd64 ]; then

@@ -2,43 +2,20 @@
 //
 // decode_report must never crash on any bytes. When it accepts them, encoding the decoded report
 // must decode again to the same report (up to the documented UTF-8 repair of argv, environment
-// and warning strings), and the report printer of tools/ (roar-seccomp-report) must render it as
-// valid JSON and as a table with one line per process, file and warning.
-//
-// The printer's rendering functions live in tools/report_tool.cpp next to its main(); that file
-// is compiled into this target with main() renamed, so that the fuzzer runs the tool's own code.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
+// and warning strings), and the views of roar-seccomp-report (tools/report_*.cpp, the same
+// library the tool links) must render it: valid JSON, a table with one line per process, file and
+// warning, and UTF-8 HTML and DOT whose data cannot end its own <script> element.
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
-#include <cmath>
-#include <cstdint>
-#include <cstdio>
-#include <ctime>
-#include <iostream>
-#include <map>
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
-
-#include "roar/seccomp/json.hpp"
-#include "roar/seccomp/report.hpp"
-#include "roar/seccomp/unique_fd.hpp"
-#include "roar/seccomp/version.hpp"
-
-// The tool's main, renamed; declared first so that its definition has a prior declaration.
-int roar_seccomp_report_main(int argc, char** argv);
-#define main roar_seccomp_report_main
-#include "report_tool.cpp"  // NOLINT(bugprone-suspicious-include): tools/, on the include path
-#undef main
 
 #include "json_check.hpp"
 #include "report_check.hpp"
+#include "report_diff.hpp"
+#include "report_load.hpp"
+#include "report_views.hpp"
+#include "roar/seccomp/report.hpp"
 
 namespace roar::seccomp::fuzz {
 namespace {
@@ -57,7 +34,7 @@ void check_json(const Report& r) {
   }
 }
 
-void check_table(const Report& r, const ToolOptions& options) {
+void check_table(const Report& r, const ViewOptions& options) {
   std::ostringstream out;
   print_table(out, r, options);
   const std::string table = out.str();
@@ -76,6 +53,26 @@ void check_table(const Report& r, const ToolOptions& options) {
     if ((b < 0x20 && c != '\n') || b == 0x7f) {
       finding("print_table wrote a control byte " + std::to_string(b));
     }
+  }
+}
+
+void check_html_and_dot(const Report& r, const ViewOptions& options) {
+  std::ostringstream html;
+  print_html(html, r, options);
+  const std::string page = html.str();
+  if (!is_valid_utf8(page)) {
+    finding("print_html wrote bytes that are not UTF-8");
+  }
+  // The data element is the page's only one of its kind: nothing in it may close it early.
+  const std::size_t data = page.find("<script type=\"application/json\"");
+  if (data == std::string::npos ||
+      page.find("</script", data) != page.find("</script>\n<script>")) {
+    finding("print_html: the report's data ends its <script> element early");
+  }
+  std::ostringstream dot;
+  print_dot(dot, r, options);
+  if (!is_valid_utf8(dot.str())) {
+    finding("print_dot wrote bytes that are not UTF-8");
   }
 }
 
@@ -107,18 +104,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   expect_round_trip(report, "decoded report");
 
   check_json(report);
-  ToolOptions options;
+  ViewOptions options{"fuzz.msgpack", std::nullopt};
   check_table(report, options);
+  check_html_and_dot(report, options);
 
   Report filtered = report;
-  options.filter = true;
-  options.filter_prefix = some_prefix(report);
-  keep_files_under(filtered, options.filter_prefix);
+  const std::string prefix = some_prefix(report);
+  options.filter_prefix = prefix;
+  keep_files_under(filtered, prefix);
   for (const ReportFile& f : filtered.files) {
-    if (!f.path.starts_with(options.filter_prefix == "/" ? "/" : options.filter_prefix)) {
-      finding("--filter-prefix kept " + shown(f.path) + " outside " + shown(options.filter_prefix));
+    if (!f.path.starts_with(prefix == "/" ? "/" : prefix)) {
+      finding("--filter-prefix kept " + shown(f.path) + " outside " + shown(prefix));
     }
   }
   check_table(filtered, options);
+  if (!diff_reports(report, report).same()) {
+    finding("--diff of a report with itself found differences");
+  }
+  static_cast<void>(diff_reports(report, filtered));
   return 0;
 }

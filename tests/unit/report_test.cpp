@@ -278,3 +278,26 @@ TEST_CASE("decode_report rejects values of the wrong type") {
 }
 
 }  // namespace roar::seccomp
+
+namespace roar::seccomp {
+
+// roar-seccomp-report prints these after the file's name: each says what is wrong.
+TEST_CASE("decode_report says what is wrong with what it rejects") {
+  const auto why = [](std::string_view bytes) {
+    const Result<Report> r = decode_report(bytes);
+    REQUIRE_FALSE(r.ok());
+    return r.error().context;
+  };
+  const std::string whole = encode_report(full_report());
+  CHECK(why("") == "empty file, not a report");
+  CHECK(why(std::string_view(whole).substr(0, whole.size() / 2)) ==
+        "truncated: the file ends inside the msgpack data");
+  CHECK(why("\xc1") == "not msgpack: the file holds bytes that no msgpack value starts with");
+  CHECK(why("\x05") ==
+        "not a roar-seccomp report: the file holds one msgpack value that is not a map");
+  CHECK(why(whole + "x") == "not a roar-seccomp report: bytes after the report map");
+  CHECK(why(report_with("version", [](Packer& pk) { pk.pack(std::string("1")); })) ==
+        "not a roar-seccomp report: a value has the wrong type");
+}
+
+}  // namespace roar::seccomp

@@ -89,3 +89,24 @@ TEST_CASE("to_valid_utf8") {
 }
 
 }  // namespace roar::seccomp
+
+namespace roar::seccomp {
+
+TEST_CASE("utf8_sequence_length and utf8_code_point decode one character") {
+  const std::string text = "a" + bytes({0xc3, 0xa9}) + bytes({0xe2, 0x82, 0xac}) +
+                           bytes({0xf0, 0x9f, 0x98, 0x80}) + bytes({0xff});
+  CHECK(utf8_sequence_length(text, 0) == 1);
+  CHECK(utf8_sequence_length(text, 1) == 2);
+  CHECK(utf8_sequence_length(text, 2) == 0);  // a continuation byte starts nothing
+  CHECK(utf8_sequence_length(text, 3) == 3);
+  CHECK(utf8_sequence_length(text, 6) == 4);
+  CHECK(utf8_sequence_length(text, 10) == 0);                      // 0xff
+  CHECK(utf8_sequence_length(bytes({0xe2, 0x82}), 0) == 0);        // cut short
+  CHECK(utf8_sequence_length(bytes({0xed, 0xa0, 0x80}), 0) == 0);  // a surrogate
+  CHECK(utf8_code_point(text.substr(0, 1)) == U'a');
+  CHECK(utf8_code_point(text.substr(1, 2)) == U'\u00e9');
+  CHECK(utf8_code_point(text.substr(3, 3)) == U'\u20ac');
+  CHECK(utf8_code_point(text.substr(6, 4)) == U'\U0001f600');
+}
+
+}  // namespace roar::seccomp

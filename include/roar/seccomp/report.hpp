@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "roar/seccomp/error.hpp"
+#include "roar/seccomp/utf8.hpp"
 
 namespace roar::seccomp {
 
@@ -47,10 +48,5 @@ std::string encode_report(const Report& report);
 
 // Reads a report back (tools and tests); accepts str or bin paths.
 Result<Report> decode_report(std::string_view bytes);
-
-// True if `s` is well-formed UTF-8 (no overlongs, no surrogates).
-bool is_valid_utf8(std::string_view s) noexcept;
-// `s` with every ill-formed sequence replaced by U+FFFD.
-std::string to_valid_utf8(std::string_view s);
 
 }  // namespace roar::seccomp
