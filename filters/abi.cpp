@@ -1,5 +1,5 @@
 // Host ABI descriptions: one entry per ABI whose system calls the filter must see.
-#include "roar/seccomp/abi.hpp"
+#include "roar/seccomp/filters/abi.hpp"
 
 #include <linux/audit.h>
 #include <seccomp.h>

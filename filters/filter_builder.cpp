@@ -1,5 +1,5 @@
 // Builds the BPF filter from the resolved table with libseccomp: one context per ABI, merged.
-#include "roar/seccomp/filter_builder.hpp"
+#include "roar/seccomp/filters/filter_builder.hpp"
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <memory>
 
-#include "roar/seccomp/unique_fd.hpp"
+#include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {
 namespace {

@@ -1,5 +1,5 @@
 // Role-driven decoding of argument registers; the only place that knows register layouts.
-#include "roar/seccomp/syscall_args.hpp"
+#include "roar/seccomp/filters/syscall_args.hpp"
 
 namespace roar::seccomp {
 namespace {

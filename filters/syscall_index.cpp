@@ -1,5 +1,5 @@
 // Resolution of table rows to per-ABI syscall numbers, and the reverse lookup for notifications.
-#include "roar/seccomp/syscall_index.hpp"
+#include "roar/seccomp/filters/syscall_index.hpp"
 
 #include <seccomp.h>
 

@@ -6,7 +6,7 @@
 #include <linux/f2fs.h>  // F2FS_IOC_MOVE_RANGE
 #include <linux/fs.h>    // FICLONE, FICLONERANGE
 
-#include "roar/seccomp/syscall_spec.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
 
 namespace roar::seccomp {
 namespace {

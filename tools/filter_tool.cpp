@@ -8,11 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/abi.hpp"
-#include "roar/seccomp/filter_builder.hpp"
-#include "roar/seccomp/syscall_index.hpp"
-#include "roar/seccomp/syscall_spec.hpp"
-#include "roar/seccomp/version.hpp"
+#include "roar/seccomp/filters/abi.hpp"
+#include "roar/seccomp/filters/filter_builder.hpp"
+#include "roar/seccomp/filters/syscall_index.hpp"
+#include "roar/seccomp/filters/syscall_spec.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
+#include "roar/seccomp/util/version.hpp"
 #include "tool_cli.hpp"
 
 namespace roar::seccomp {

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "byte_reader.hpp"
-#include "roar/seccomp/proc_maps.hpp"
-#include "roar/seccomp/tracee_view.hpp"
-#include "roar/seccomp/unique_fd.hpp"
+#include "roar/seccomp/proc/proc_maps.hpp"
+#include "roar/seccomp/attribution/tracee_view.hpp"
+#include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp::fuzz {
 

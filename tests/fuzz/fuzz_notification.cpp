@@ -10,9 +10,9 @@
 //     11     notification, prepared only (the thread died or the call was abandoned)
 //     12     u8 pid: process_gone
 //     13     u8 tracer, u8 pid, 3 arguments (argv, fallback argv, envp), u16 len + view
-//            bytes: start_subtree
-//     14     u8 tracer, u8 id, u16 len + view bytes: finish_subtree
-//     15     u8 tracer: drop_subtrees_of
+//            bytes: start_nested_run
+//     14     u8 tracer, u8 id, u16 len + view bytes: finish_nested_run
+//     15     u8 tracer: drop_nested_runs_of
 //   a notification: u8 tid; u8 mode; if mode % 8 != 0, u16 row of the resolved table, else the
 //   arch (mode & 8: u32, else u8 host ABI) and nr (mode & 16: u32, else u16, with the x32 bit if
 //   mode & 32); 6 arguments (u8 kind + value, see argument()); u16 len + bytes that answer the
@@ -37,12 +37,13 @@
 #include "byte_reader.hpp"
 #include "byte_tracee_view.hpp"
 #include "report_check.hpp"
-#include "roar/seccomp/abi.hpp"
-#include "roar/seccomp/notification_handler.hpp"
-#include "roar/seccomp/process_watcher.hpp"
-#include "roar/seccomp/report_builder.hpp"
-#include "roar/seccomp/syscall_args.hpp"
-#include "roar/seccomp/syscall_index.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
+#include "roar/seccomp/filters/abi.hpp"
+#include "roar/seccomp/notify/notification_handler.hpp"
+#include "roar/seccomp/proc/process_watcher.hpp"
+#include "roar/seccomp/attribution/run_report.hpp"
+#include "roar/seccomp/filters/syscall_args.hpp"
+#include "roar/seccomp/filters/syscall_index.hpp"
 
 namespace roar::seccomp::fuzz {
 namespace {
@@ -214,7 +215,7 @@ void run(ByteReader& in, PidfdLedger& ledger) {
   const std::uint8_t flags = in.u8();
   const bool allow_io_uring = (flags & 1U) != 0;
   FuzzWatcher watcher((flags & 4U) != 0);
-  TraceLog log;
+  RunRecord log;
   std::string root_cmdline = in.short_bytes();
   std::string root_environ = in.short_bytes();
   log.processes.add_root(kRoot, std::move(root_cmdline), std::move(root_environ));
@@ -252,7 +253,7 @@ void run(ByteReader& in, PidfdLedger& ledger) {
       launched.envp = argument(in);
       ByteTraceeView view(in.chunk(kMaxViewBytes), launched.pid, ledger);
       const std::optional<std::uint32_t> id = no_throw(
-          "start_subtree", [&] { return handler.start_subtree(tracer, launched, 10.0, view); });
+          "start_nested_run", [&] { return handler.start_nested_run(tracer, launched, 10.0, view); });
       if (id) {
         subtrees.push_back(*id);
       }
@@ -264,15 +265,15 @@ void run(ByteReader& in, PidfdLedger& ledger) {
                                    : static_cast<std::uint32_t>(which & 0x0fU);
       ByteTraceeView view(in.chunk(kMaxViewBytes), 0, ledger);
       const std::optional<Report> report = no_throw(
-          "finish_subtree", [&] { return handler.finish_subtree(tracer, id, 20.0, view); });
+          "finish_nested_run", [&] { return handler.finish_nested_run(tracer, id, 20.0, view); });
       if (report) {
         check_report(*report, "subtree report");
         expect_round_trip(*report, "subtree report");
       }
     } else {
       const int tracer = pick_pid(in);
-      no_throw("drop_subtrees_of", [&] {
-        handler.drop_subtrees_of(tracer);
+      no_throw("drop_nested_runs_of", [&] {
+        handler.drop_nested_runs_of(tracer);
         return 0;
       });
     }

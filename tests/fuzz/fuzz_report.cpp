@@ -15,7 +15,7 @@
 #include "report_diff.hpp"
 #include "report_load.hpp"
 #include "report_views.hpp"
-#include "roar/seccomp/report.hpp"
+#include "roar/seccomp/report/report.hpp"
 
 namespace roar::seccomp::fuzz {
 namespace {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/report.hpp"
+#include "roar/seccomp/report/report.hpp"
 
 namespace roar::seccomp::fuzz {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "fake_tracee_view.hpp"
-#include "roar/seccomp/attribution.hpp"
+#include "roar/seccomp/attribution/attribution.hpp"
 #include "test_support.hpp"
 
 namespace roar::seccomp {
@@ -31,7 +31,7 @@ constexpr Timestamp kEarlier{900, 0};
 
 struct Env {
   FakeTraceeView view;
-  AccessLog known;
+  AccessTable known;
   FileFacts facts;
 
   Attribution call(const char* name, const Regs& regs, Abi abi = Abi::kX86_64,
@@ -147,7 +147,7 @@ TEST_CASE("attribute: FICLONE") {
     env.known.record("/w/src", Access::kRead, kTid);
     env.known.record("/w/dst", Access::kWritten, kTid);
     CHECK_FALSE(env.call("ioctl", regs, Abi::kX86_64, FICLONE).pending.has_value());
-    env.known = AccessLog{};
+    env.known = AccessTable{};
     env.known.record("/w/dst", Access::kWritten, kTid);
     const Attribution a = env.call("ioctl", regs, Abi::kX86_64, FICLONE);
     REQUIRE(a.pending.has_value());

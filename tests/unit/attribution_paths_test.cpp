@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fake_tracee_view.hpp"
-#include "roar/seccomp/attribution.hpp"
+#include "roar/seccomp/attribution/attribution.hpp"
 #include "test_support.hpp"
 
 namespace roar::seccomp {
@@ -28,7 +28,7 @@ constexpr std::uint64_t kPathB = 0x20000;
 
 struct Env {
   FakeTraceeView view;
-  AccessLog known;
+  AccessTable known;
   FileFacts facts;
 
   Env() { view.cwd = "/w"; }

@@ -1,5 +1,5 @@
 // Tests of the attribution rules (one per Effect, see filters/syscall_table.cpp) on a fake tracee.
-#include "roar/seccomp/attribution.hpp"
+#include "roar/seccomp/attribution/attribution.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/mman.h>
@@ -27,7 +27,7 @@ constexpr FdAccess kOPath{false, false};
 constexpr int kPid = 90;
 
 Attribution call(FakeTraceeView& view, const char* name, const Regs& regs,
-                 const AccessLog& known = AccessLog{}, Abi abi = Abi::kX86_64,
+                 const AccessTable& known = AccessTable{}, Abi abi = Abi::kX86_64,
                  const FileFacts* facts = nullptr) {
   const SyscallSpec& spec = spec_named(name, abi);
   const AbiInfo& info = host_abi(abi);
@@ -128,8 +128,8 @@ TEST_CASE("attribute: readv sums its iovec lengths") {
   SUBCASE("ia32 iovecs are 8 bytes: a 4-byte base and a 4-byte length") {
     view.put_iovecs(0x8000, {0, 0}, 4);
     view.put_iovecs(0x9000, {0, 7}, 4);
-    CHECK(call(view, "readv", {3, 0x8000, 2}, AccessLog{}, Abi::kI386).events.empty());
-    CHECK(has(call(view, "readv", {3, 0x9000, 2}, AccessLog{}, Abi::kI386), "/in", Access::kRead));
+    CHECK(call(view, "readv", {3, 0x8000, 2}, AccessTable{}, Abi::kI386).events.empty());
+    CHECK(has(call(view, "readv", {3, 0x9000, 2}, AccessTable{}, Abi::kI386), "/in", Access::kRead));
   }
   SUBCASE("unreadable iovec memory: bytes are assumed and the loss is flagged") {
     const Attribution a = call(view, "readv", {3, 0xdead0000, 2});
@@ -176,7 +176,7 @@ TEST_CASE("attribute: write") {
 TEST_CASE("attribute: an access already recorded for the thread costs one readlink") {
   FakeTraceeView view;
   view.add_file(3, "/in", kReadWrite, 100, 0);
-  AccessLog known;
+  AccessTable known;
   SUBCASE("read") {
     known.record("/in", Access::kRead, kTid);
     CHECK(call(view, "read", {3, 0x7000, 10}, known).events.empty());
@@ -226,7 +226,7 @@ TEST_CASE("attribute: in-kernel transfers") {
     view.add_file(3, "/src", kReadOnly, 100, 0);
     // 4 bytes of 99 followed by garbage that an 8-byte read would take as the high word
     view.put_memory(0x7000, std::string("\x63\x00\x00\x00\xff\xff\xff\x7f", 8));
-    CHECK(has(call(view, "sendfile", {5, 3, 0x7000, 10, 0, 0}, AccessLog{}, Abi::kI386), "/src",
+    CHECK(has(call(view, "sendfile", {5, 3, 0x7000, 10, 0, 0}, AccessTable{}, Abi::kI386), "/src",
               Access::kRead));
   }
   SUBCASE("a read-only sink receives nothing") {
@@ -254,17 +254,17 @@ TEST_CASE("attribute: in-kernel transfers") {
 
     SUBCASE("the position moved: written") {
       view.fds[5].position = 48;
-      const std::vector<FileEvent> settled = settle(*a.pending, view, AccessLog{}).events;
+      const std::vector<FileEvent> settled = settle(*a.pending, view, AccessTable{}).events;
       REQUIRE(settled.size() == 1);
       CHECK(settled[0].path == "/sink");
       CHECK(settled[0].access == Access::kWritten);
     }
     SUBCASE("the position did not move: nothing") {
-      CHECK(settle(*a.pending, view, AccessLog{}).events.empty());
+      CHECK(settle(*a.pending, view, AccessTable{}).events.empty());
     }
     SUBCASE("the sink is gone: nothing") {
       view.fds.erase(5);
-      CHECK(settle(*a.pending, view, AccessLog{}).events.empty());
+      CHECK(settle(*a.pending, view, AccessTable{}).events.empty());
     }
   }
   SUBCASE("from an empty pipe to an explicit output offset: settled by that offset") {
@@ -274,9 +274,9 @@ TEST_CASE("attribute: in-kernel transfers") {
     REQUIRE(a.pending.has_value());
     CHECK(a.pending->offset_ptr == 0x7008);
     CHECK(a.pending->before == 4096);
-    CHECK(settle(*a.pending, view, AccessLog{}).events.empty());
+    CHECK(settle(*a.pending, view, AccessTable{}).events.empty());
     view.put_value<std::int64_t>(0x7008, 4100);
-    CHECK(settle(*a.pending, view, AccessLog{}).events.size() == 1);
+    CHECK(settle(*a.pending, view, AccessTable{}).events.size() == 1);
   }
 }
 
@@ -326,9 +326,9 @@ TEST_CASE("attribute: mappings") {
   }
   SUBCASE("ia32 mmap2 offsets are pages") {
     view.add_file(3, "/lib.so", kReadOnly, 8192);
-    CHECK(has(call(view, "mmap2", {0, 4096, PROT_READ, MAP_PRIVATE, 3, 1}, AccessLog{}, Abi::kI386),
+    CHECK(has(call(view, "mmap2", {0, 4096, PROT_READ, MAP_PRIVATE, 3, 1}, AccessTable{}, Abi::kI386),
               "/lib.so", Access::kRead));
-    CHECK(call(view, "mmap2", {0, 4096, PROT_READ, MAP_PRIVATE, 3, 2}, AccessLog{}, Abi::kI386)
+    CHECK(call(view, "mmap2", {0, 4096, PROT_READ, MAP_PRIVATE, 3, 2}, AccessTable{}, Abi::kI386)
               .events.empty());
   }
 }
@@ -351,7 +351,7 @@ TEST_CASE("attribute: a released descriptor's file was opened") {
   }
   SUBCASE("a path already in the log is not looked at further") {
     view.add_file(3, "/f", kReadOnly, 0);
-    AccessLog known;
+    AccessTable known;
     known.record("/f", Access::kOpened, kTid + 7);
     CHECK(call(view, "close", {3}, known).events.empty());
     CHECK(view.calls.total() == 1);

@@ -1,5 +1,5 @@
 // Tests of parse_command_line: roar's form, commands that look like options, --preflight.
-#include "roar/seccomp/cli.hpp"
+#include "roar/seccomp/launch/cli.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/exit_status.hpp"
-#include "roar/seccomp/version.hpp"
+#include "roar/seccomp/launch/exit_status.hpp"
+#include "roar/seccomp/util/version.hpp"
 
 namespace roar::seccomp {
 namespace {

@@ -1,5 +1,5 @@
 // Tests of exit_code_of: a waitpid status as the shell reports it.
-#include "roar/seccomp/exit_status.hpp"
+#include "roar/seccomp/launch/exit_status.hpp"
 
 #include <doctest/doctest.h>
 #include <signal.h>

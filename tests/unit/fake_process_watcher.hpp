@@ -4,7 +4,7 @@
 #include <set>
 #include <utility>
 
-#include "roar/seccomp/process_watcher.hpp"
+#include "roar/seccomp/proc/process_watcher.hpp"
 
 namespace roar::seccomp {
 

@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "roar/seccomp/syscall_args.hpp"
-#include "roar/seccomp/tracee_view.hpp"
-#include "roar/seccomp/unique_fd.hpp"
+#include "roar/seccomp/filters/syscall_args.hpp"
+#include "roar/seccomp/attribution/tracee_view.hpp"
+#include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {
 

@@ -1,5 +1,5 @@
 // Tests of FdPathCache and CachingView: a cached link lives exactly until its fd may be released.
-#include "roar/seccomp/fd_path_cache.hpp"
+#include "roar/seccomp/attribution/fd_path_cache.hpp"
 
 #include <doctest/doctest.h>
 

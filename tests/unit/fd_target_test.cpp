@@ -1,5 +1,5 @@
 // Tests of classify_fd_link: every form of /proc/<tid>/fd link text the kernel prints.
-#include "roar/seccomp/fd_target.hpp"
+#include "roar/seccomp/attribution/fd_target.hpp"
 
 #include <doctest/doctest.h>
 

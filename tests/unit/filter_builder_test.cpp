@@ -1,5 +1,6 @@
 // Tests of the generated BPF program, run through a small classic-BPF interpreter, and its listing.
-#include "roar/seccomp/filter_builder.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
+#include "roar/seccomp/filters/filter_builder.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -16,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "roar/seccomp/syscall_index.hpp"
+#include "roar/seccomp/filters/syscall_index.hpp"
 
 namespace roar::seccomp {
 namespace {

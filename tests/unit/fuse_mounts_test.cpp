@@ -1,5 +1,5 @@
 // Tests of finding FUSE file systems in mountinfo and telling those mounted during the run.
-#include "roar/seccomp/fuse_mounts.hpp"
+#include "roar/seccomp/proc/fuse_mounts.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/sysmacros.h>

@@ -1,5 +1,5 @@
 // Tests of json_quote and JsonWriter: what --preflight --json prints for roar, and the tools.
-#include "roar/seccomp/json.hpp"
+#include "roar/seccomp/report/json.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "roar/seccomp/preflight.hpp"
+#include "roar/seccomp/launch/preflight.hpp"
 
 namespace roar::seccomp {
 

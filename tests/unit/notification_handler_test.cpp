@@ -1,5 +1,6 @@
 // Tests of NotificationHandler: process bookkeeping, the launcher's exec, io_uring, pending checks.
-#include "roar/seccomp/notification_handler.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
+#include "roar/seccomp/notify/notification_handler.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -81,7 +82,7 @@ struct Run {
   }
 
   SyscallIndex index;
-  TraceLog log;
+  RunRecord log;
   FakeProcessWatcher watcher;
   NotificationHandler handler;
   mutable ProcessRecord last;
@@ -449,7 +450,7 @@ TEST_CASE("NotificationHandler: a rename is settled at the next call, or at the 
     run.handler.settle_remaining(after_the_run);
     CHECK(run.log.files.contains("/w/final", Access::kWritten, 20));
     // Settled once: a later call of the same tid finds nothing pending.
-    run.log.files = AccessLog{};
+    run.log.files = AccessTable{};
     run.handle(notification(20, "close", {99}), view);
     CHECK_FALSE(run.log.files.contains("/w/final"));
   }

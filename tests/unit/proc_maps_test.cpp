@@ -1,5 +1,5 @@
 // Tests of the /proc/<pid>/maps and smaps parser.
-#include "roar/seccomp/proc_maps.hpp"
+#include "roar/seccomp/proc/proc_maps.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/sysmacros.h>

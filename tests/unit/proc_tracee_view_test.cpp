@@ -1,5 +1,5 @@
 // Tests of ProcTraceeView against this very process: the /proc formats it parses are the kernel's.
-#include "roar/seccomp/proc_tracee_view.hpp"
+#include "roar/seccomp/proc/proc_tracee_view.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -14,9 +14,9 @@
 #include <filesystem>
 #include <string>
 
-#include "roar/seccomp/report_builder.hpp"
-#include "roar/seccomp/syscall_args.hpp"
-#include "roar/seccomp/unique_fd.hpp"
+#include "roar/seccomp/attribution/run_report.hpp"
+#include "roar/seccomp/filters/syscall_args.hpp"
+#include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {
 namespace {

@@ -1,5 +1,5 @@
 // Tests of ProcessTable: roots, threads, execs, exits and pids reused after an exit.
-#include "roar/seccomp/process_table.hpp"
+#include "roar/seccomp/attribution/process_table.hpp"
 
 #include <doctest/doctest.h>
 

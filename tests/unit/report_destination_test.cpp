@@ -1,5 +1,5 @@
 // Tests of ReportDestination: the early writability check and the atomic write.
-#include "roar/seccomp/report_destination.hpp"
+#include "roar/seccomp/report/report_destination.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>

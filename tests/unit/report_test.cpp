@@ -1,5 +1,5 @@
 // Tests of the msgpack report: round trip, and the raw encoding roar's Python decoder depends on.
-#include "roar/seccomp/report.hpp"
+#include "roar/seccomp/report/report.hpp"
 
 #include <doctest/doctest.h>
 #include <signal.h>

@@ -1,5 +1,5 @@
 // Tests of decode_args: register layouts per ABI, driven by the table's argument roles.
-#include "roar/seccomp/syscall_args.hpp"
+#include "roar/seccomp/filters/syscall_args.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/mman.h>

@@ -10,9 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "roar/seccomp/abi.hpp"
-#include "roar/seccomp/syscall_index.hpp"
-#include "roar/seccomp/syscall_spec.hpp"
+#include "roar/seccomp/filters/abi.hpp"
+#include "roar/seccomp/filters/syscall_index.hpp"
+#include "roar/seccomp/filters/syscall_spec.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
 #include "test_support.hpp"
 
 namespace roar::seccomp {

@@ -7,9 +7,10 @@
 #include <string_view>
 #include <utility>
 
-#include "roar/seccomp/abi.hpp"
-#include "roar/seccomp/process_table.hpp"
-#include "roar/seccomp/syscall_spec.hpp"
+#include "roar/seccomp/filters/abi.hpp"
+#include "roar/seccomp/attribution/process_table.hpp"
+#include "roar/seccomp/filters/syscall_spec.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
 
 namespace roar::seccomp {
 

@@ -1,5 +1,5 @@
 // Tests of UniqueFd: exactly one close per descriptor, whatever ownership moves happen.
-#include "roar/seccomp/unique_fd.hpp"
+#include "roar/seccomp/util/unique_fd.hpp"
 
 #include <dirent.h>
 #include <doctest/doctest.h>

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "roar/seccomp/report.hpp"
+#include "roar/seccomp/report/report.hpp"
 
 namespace roar::seccomp {
 namespace {

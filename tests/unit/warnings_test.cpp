@@ -1,5 +1,5 @@
 // Tests of Warnings: one line per kind, with a count when it repeated.
-#include "roar/seccomp/warnings.hpp"
+#include "roar/seccomp/attribution/warnings.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,0 +1,23 @@
+// RunRecord: everything a traced run learns, owned by the run and filled by the handler.
+#pragma once
+
+#include <cstdint>
+
+#include "roar/seccomp/attribution/access_table.hpp"
+#include "roar/seccomp/attribution/file_facts.hpp"
+#include "roar/seccomp/attribution/process_table.hpp"
+#include "roar/seccomp/attribution/warnings.hpp"
+
+namespace roar::seccomp {
+
+struct RunRecord {
+  AccessTable files;
+  FileFacts facts;
+  ProcessTable processes;
+  Warnings warnings;
+  std::uint64_t notifications = 0;
+  bool io_uring_refused = false;
+  bool incomplete = false;  // some file I/O was certainly not observed
+};
+
+}  // namespace roar::seccomp

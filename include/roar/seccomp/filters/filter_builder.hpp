@@ -1,0 +1,27 @@
+// Generates the seccomp BPF program (and a readable listing of it) from the syscall table.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <string>
+#include <vector>
+
+#include "roar/seccomp/util/error.hpp"
+#include "roar/seccomp/filters/syscall_index.hpp"
+
+namespace roar::seccomp {
+
+// A loadable classic-BPF program. Built before fork, because libseccomp allocates and the child
+// of a fork may only call async-signal-safe functions.
+struct BpfProgram {
+  std::vector<sock_filter> instructions;
+};
+
+// Every resolved row returns SECCOMP_RET_USER_NOTIF when its argument conditions hold; all other
+// calls, and every call of an ABI we do not know, are allowed (libseccomp would kill them).
+Result<BpfProgram> build_filter(const std::vector<ResolvedSyscall>& resolved);
+
+// libseccomp's pseudo-filter-code listing of the same filter, for tools/ and tests.
+Result<std::string> filter_listing(const std::vector<ResolvedSyscall>& resolved);
+
+}  // namespace roar::seccomp

@@ -1,0 +1,221 @@
+// Launcher: everything between fork and exec. The child runs only async-signal-safe code over
+// memory prepared by the parent, and after installing the filter only calls that are not traced.
+#include "roar/seccomp/launch/launcher.hpp"
+
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "roar/seccomp/util/fd_passing.hpp"
+#include "roar/seccomp/util/seccomp_compat.hpp"
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace roar::seccomp {
+namespace {
+
+constexpr char kGoUntraced = 'x';
+
+struct WireReport {
+  std::int32_t stage;
+  std::int32_t error;
+};
+
+// Everything the child needs, built before fork so that the child never allocates.
+struct ExecPlan {
+  std::vector<std::string> candidates;  // paths to try, in PATH order
+  std::vector<char*> argv;
+  std::vector<std::string> fallback_storage;
+  std::vector<char*> fallback_argv;  // /bin/sh FILE ARGS... for a file the kernel cannot run
+  sock_fprog program{};
+  sigset_t mask{};
+  bool no_new_privs = true;
+  pid_t parent = 0;
+};
+
+std::vector<std::string> path_candidates(const std::string& name) {
+  if (name.empty()) {
+    return {};
+  }
+  if (name.find('/') != std::string::npos) {
+    return {name};
+  }
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path != nullptr ? path : "/bin:/usr/bin";  // glibc's _CS_PATH
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t colon = dirs.find(':', start);
+    std::string dir =
+        dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    out.push_back(dir.empty() ? name : dir + "/" + name);  // an empty entry means the cwd
+    if (colon == std::string::npos) {
+      return out;
+    }
+    start = colon + 1;
+  }
+}
+
+void report(int control, LaunchStage stage, int error) {
+  const WireReport r{static_cast<std::int32_t>(stage), error};
+  // send() is sendto(2): never in the filter, so it cannot block on the tracer.
+  static_cast<void>(send(control, &r, sizeof r, MSG_NOSIGNAL));
+}
+
+bool send_listener(int control, int listener) {
+  const WireReport r{static_cast<std::int32_t>(LaunchStage::kListener), 0};
+  return send_with_fd(control, &r, sizeof r, listener) == static_cast<ssize_t>(sizeof r);
+}
+
+[[noreturn]] void child_main(ExecPlan& plan, int control) {
+  sigprocmask(SIG_SETMASK, &plan.mask, nullptr);
+  // Killed with the tracer rather than left running with every traced call failing (ENOSYS).
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != plan.parent) {
+    report(control, LaunchStage::kSetup, errno);
+    _exit(125);
+  }
+  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    report(control, LaunchStage::kSetup, errno);
+    _exit(125);
+  }
+  // WAIT_KILLABLE_RECV (5.19) keeps a received notification from being abandoned by a
+  // non-fatal signal (Go's preemption signals would otherwise restart calls over and over).
+  auto flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  long listener = -1;
+  errno = ENOSYS;  // no filter to install: the kernel cannot trace (reported by the tracer)
+  if (plan.program.filter != nullptr) {
+    listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &plan.program);
+  }
+  if (listener < 0 && errno == EINVAL && plan.program.filter != nullptr) {
+    flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &plan.program);
+  }
+  if (listener < 0) {
+    // The tracer decides: run untraced by us (nested under another tracer that reports for us,
+    // or as asked with --if-untraceable run), or give up.
+    report(control, LaunchStage::kFilter, errno);
+    char go = 0;
+    if (recv(control, &go, 1, 0) != 1 || go != kGoUntraced) {
+      _exit(125);
+    }
+  } else if (!send_listener(control, static_cast<int>(listener))) {
+    // From here on a traced call blocks until the tracer holds the listener and answers.
+    _exit(125);
+  }
+  int error = ENOENT;
+  bool denied = false;
+  for (const std::string& candidate : plan.candidates) {
+    execve(candidate.c_str(), plan.argv.data(), environ);
+    if (errno == ENOEXEC) {
+      char** argv = plan.fallback_argv.data();
+      argv[1] = const_cast<char*>(candidate.c_str());
+      execve("/bin/sh", argv, environ);
+    }
+    error = errno;
+    // Like execvp, keep searching past missing entries. Unlike it, remember EACCES only for a
+    // file that exists: a PATH directory we may not search does not make a missing command
+    // "not executable" (126 instead of 127). stat(2) is not traced, so it is safe here.
+    struct stat st;
+    if (error == EACCES && stat(candidate.c_str(), &st) != 0) {
+      error = ENOENT;
+    }
+    if (error == EACCES) {
+      denied = true;
+    } else if (error != ENOENT && error != ENOTDIR && error != ESTALE && error != ENODEV &&
+               error != ETIMEDOUT) {
+      break;
+    }
+  }
+  if (denied && (error == ENOENT || error == ENOTDIR)) {
+    error = EACCES;
+  }
+  report(control, LaunchStage::kExec, error);
+  _exit(error == ENOENT || error == ENOTDIR ? 127 : 126);
+}
+
+}  // namespace
+
+bool has_cap_sys_admin() noexcept {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) {
+    return false;
+  }
+  return (data[CAP_SYS_ADMIN / 32].effective & (1U << (CAP_SYS_ADMIN % 32))) != 0;
+}
+
+Result<LaunchedChild> launch(const LaunchRequest& request) {
+  ExecPlan plan;
+  plan.candidates = path_candidates(request.command.at(0));
+  for (const std::string& arg : request.command) {
+    plan.argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  plan.argv.push_back(nullptr);
+  plan.fallback_argv.push_back(const_cast<char*>("/bin/sh"));
+  plan.fallback_argv.push_back(nullptr);  // the candidate, filled in by the child
+  for (std::size_t i = 1; i < request.command.size(); ++i) {
+    plan.fallback_argv.push_back(const_cast<char*>(request.command[i].c_str()));
+  }
+  plan.fallback_argv.push_back(nullptr);
+  if (request.filter != nullptr) {
+    plan.program.len = static_cast<unsigned short>(request.filter->instructions.size());
+    plan.program.filter = const_cast<sock_filter*>(request.filter->instructions.data());
+  }
+  plan.mask = request.command_mask;
+  plan.no_new_privs = request.no_new_privs;
+  plan.parent = getpid();
+
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return Error::from_errno("socketpair");
+  }
+  UniqueFd parent_end(sv[0]);
+  UniqueFd child_end(sv[1]);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    return Error::from_errno("fork");
+  }
+  if (pid == 0) {
+    child_main(plan, child_end.get());
+  }
+  child_end.reset();  // so that the parent sees end of file once the child's copy is gone
+  LaunchedChild child;
+  child.pid = pid;
+  child.control = std::move(parent_end);
+  child.exec = LauncherExec{pid, reinterpret_cast<std::uint64_t>(plan.argv.data()),
+                            reinterpret_cast<std::uint64_t>(plan.fallback_argv.data()),
+                            reinterpret_cast<std::uint64_t>(environ)};
+  return child;
+}
+
+Status run_untraced(int control) {
+  if (send(control, &kGoUntraced, 1, MSG_NOSIGNAL) != 1) {
+    return Error::from_errno("releasing the command");
+  }
+  return Ok{};
+}
+
+Result<std::optional<ChildReport>> read_child_report(int control) {
+  WireReport r{};
+  UniqueFd listener;
+  ssize_t n;
+  do {
+    n = receive_with_fd(control, &r, sizeof r, listener);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    return Error::from_errno("recvmsg from the launched child");
+  }
+  if (n == 0) {
+    return std::optional<ChildReport>();
+  }
+  return std::optional<ChildReport>(
+      ChildReport{static_cast<LaunchStage>(r.stage), r.error, std::move(listener)});
+}
+
+}  // namespace roar::seccomp

@@ -1,0 +1,15 @@
+// Error: rendering for messages.
+#include "roar/seccomp/util/error.hpp"
+
+#include <cstring>
+
+namespace roar::seccomp {
+
+std::string Error::message() const {
+  if (code == 0) {
+    return context;
+  }
+  return context + ": " + std::strerror(code);
+}
+
+}  // namespace roar::seccomp
