@@ -3,10 +3,10 @@
 // Adding a syscall whose arguments have known roles is one row here. The comment after a row is
 // the rule that decides, at notification time, whether the call will succeed and what it moves;
 // supervisor/attribution.cpp implements each rule once per Effect, not once per syscall.
+#include "roar/seccomp/filters/syscall_table.hpp"
+
 #include <linux/f2fs.h>  // F2FS_IOC_MOVE_RANGE
 #include <linux/fs.h>    // FICLONE, FICLONERANGE
-
-#include "roar/seccomp/filters/syscall_table.hpp"
 
 namespace roar::seccomp {
 namespace {

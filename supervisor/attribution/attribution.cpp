@@ -9,8 +9,8 @@
 #include <charconv>
 #include <cstring>
 
-#include "rule.hpp"
 #include "roar/seccomp/attribution/fd_target.hpp"
+#include "rule.hpp"
 
 namespace roar::seccomp {
 namespace detail {

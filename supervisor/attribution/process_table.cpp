@@ -156,7 +156,7 @@ void ProcessTable::process_exited(int pid) {
 }
 
 void ProcessTable::start_nested_run(std::uint32_t id, int tracer, int root, std::string cmdline,
-                                 std::string environ) {
+                                    std::string environ) {
   nested_run_tracers_[tracer].push_back(id);
   ProcessSighting s{root, tracer, std::move(cmdline), std::move(environ), false};
   apply(s);  // a new record inherits the id through the tracer

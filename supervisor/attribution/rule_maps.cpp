@@ -1,8 +1,8 @@
 // The attribution rules of memory mappings: mmap of a file, and mprotect making mappings writable.
 #include <sys/mman.h>
 
-#include "rule.hpp"
 #include "roar/seccomp/attribution/fd_target.hpp"
+#include "rule.hpp"
 
 namespace roar::seccomp {
 namespace detail {

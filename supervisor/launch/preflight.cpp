@@ -1,5 +1,4 @@
 // --preflight: kernel support, filter generation, and an end-to-end probe run of this binary.
-#include "roar/seccomp/filters/syscall_table.hpp"
 #include "roar/seccomp/launch/preflight.hpp"
 
 #include <fcntl.h>
@@ -16,8 +15,9 @@
 #include <sstream>
 #include <utility>
 
-#include "roar/seccomp/launch/diagnostics.hpp"
 #include "roar/seccomp/filters/filter_builder.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
+#include "roar/seccomp/launch/diagnostics.hpp"
 #include "roar/seccomp/report/json.hpp"
 #include "roar/seccomp/report/report.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"

@@ -7,8 +7,6 @@
 
 #include <cerrno>
 
-#include "roar/seccomp/proc/proc_tracee_view.hpp"
-
 namespace roar::seccomp {
 
 void ProcessTree::reap() {
@@ -35,7 +33,7 @@ void ProcessTree::reap() {
 
 std::vector<pid_t> ProcessTree::descendants() const {
   std::vector<pid_t> out;
-  ProcTraceeView view(proc_dir_, 0, {}, pids_);
+  ProcTraceeView view = proc_.view(0);
   std::vector<pid_t> frontier = view.children(getpid());
   while (!frontier.empty()) {
     const pid_t pid = frontier.back();

@@ -1,7 +1,6 @@
 // run_traced: the launcher process's main thread. It owns signals and reaping; a second thread
 // answers notifications, so that waiting here never delays a traced call. A run traces with a
 // listener of its own, or (inside another roar-seccomp) through the outer run, or untraced.
-#include "roar/seccomp/filters/syscall_table.hpp"
 #include "roar/seccomp/launch/run.hpp"
 
 #include <fcntl.h>
@@ -20,15 +19,16 @@
 #include <memory>
 #include <thread>
 
+#include "roar/seccomp/attribution/run_report.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
 #include "roar/seccomp/launch/background_wait.hpp"
 #include "roar/seccomp/launch/diagnostics.hpp"
 #include "roar/seccomp/launch/exit_status.hpp"
 #include "roar/seccomp/launch/launcher.hpp"
-#include "roar/seccomp/notify/nested_run_socket.hpp"
 #include "roar/seccomp/launch/process_tree.hpp"
-#include "roar/seccomp/attribution/run_report.hpp"
-#include "roar/seccomp/report/report_destination.hpp"
+#include "roar/seccomp/notify/nested_run_socket.hpp"
 #include "roar/seccomp/notify/supervisor.hpp"
+#include "roar/seccomp/report/report_destination.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
@@ -57,18 +57,6 @@ sigset_t handled_signals() {
     sigaddset(&set, sig);
   }
   return set;
-}
-
-// Test-only switches (ROAR_SECCOMP_TEST_FAULTS=memory,pidfd,kcmp) that take away what the
-// tracer may use, so that the suite exercises its fallbacks.
-ViewCapabilities capabilities_from_environment() {
-  ViewCapabilities caps;
-  const char* faults = std::getenv("ROAR_SECCOMP_TEST_FAULTS");
-  const std::string f = faults != nullptr ? faults : "";
-  caps.memory = f.find("memory") == std::string::npos;
-  caps.pidfd = f.find("pidfd") == std::string::npos;
-  caps.kcmp = f.find("kcmp") == std::string::npos;
-  return caps;
 }
 
 // A signal the terminal sent reached the command's process group too; one another process sent
@@ -112,13 +100,10 @@ class TracedRun {
   const Options& options_;
   const Logger& log_;
   const double start_time_ = unix_now();
-  const ViewCapabilities caps_ = capabilities_from_environment();
   std::optional<ReportDestination> destination_;
   std::vector<ResolvedSyscall> resolved_;
   std::optional<BpfProgram> filter_;
-  UniqueFd proc_dir_;
-  std::optional<ProcPids> pids_;
-  FuseMounts fuse_before_run_;
+  std::optional<ProcContext> proc_;
   UniqueFd signals_;
   sigset_t caller_mask_{};
   LaunchedChild child_;
@@ -162,16 +147,15 @@ bool TracedRun::prepare() {
     return false;
   }
   filter_.emplace(std::move(filter.value()));
-  proc_dir_.reset(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!proc_dir_) {
-    log_.error("cannot open /proc (%s); mount procfs", std::strerror(errno));
+  Result<ProcContext> proc = ProcContext::open(ViewCapabilities::from_environment());
+  if (!proc) {
+    log_.error("%s", proc.error().message().c_str());
     return false;
   }
-  pids_.emplace(ProcPids::detect(proc_dir_.get()));
-  if (!pids_->identity()) {
+  proc_.emplace(std::move(proc.value()));
+  if (!proc_->pids().identity()) {
     log_.info("/proc shows another pid namespace: translating pids");
   }
-  fuse_before_run_ = FuseMounts::before_run(proc_dir_.get());
   signals_.reset(signalfd(-1, &handled, SFD_CLOEXEC));
   // Orphans of the tree are re-parented to us, so every descendant is waited for and stays
   // our descendant for /proc access under Yama.
@@ -202,7 +186,7 @@ bool TracedRun::start_own(UniqueFd listener_fd) {
   if (Result<EpollProcessWatcher> watcher = EpollProcessWatcher::create()) {
     watcher_.emplace(std::move(watcher.value()));
   }
-  if (Result<NestedRunServer> nest = NestedRunServer::listen(proc_dir_.get())) {
+  if (Result<NestedRunServer> nest = NestedRunServer::listen(proc_->proc_dir())) {
     nested_run_server_.emplace(std::move(nest.value()));
   } else {
     log_.info("nested runs cannot reach this one: %s", nest.error().message().c_str());
@@ -211,9 +195,9 @@ bool TracedRun::start_own(UniqueFd listener_fd) {
   handler_ = std::make_unique<NotificationHandler>(*index_, trace_, child_.exec,
                                                    options_.allow_io_uring, watcher);
   stop_.reset(eventfd(0, EFD_CLOEXEC));
-  supervisor_ = std::make_unique<Supervisor>(
-      *listener_, *handler_, watcher, nested_run_server_ ? &*nested_run_server_ : nullptr, proc_dir_.get(),
-      &*pids_, &fuse_before_run_, caps_, stop_.get(), log_);
+  supervisor_ = std::make_unique<Supervisor>(*listener_, *handler_, watcher,
+                                             nested_run_server_ ? &*nested_run_server_ : nullptr,
+                                             *proc_, stop_.get(), log_);
   supervising_ = std::thread([this] { supervisor_->run(); });
   return true;
 }
@@ -222,7 +206,7 @@ bool TracedRun::start_own(UniqueFd listener_fd) {
 // else the command runs untraced if --if-untraceable run says so.
 bool TracedRun::delegate_or_run_untraced(const std::string& cause, int error) {
   if (error == EBUSY) {
-    Result<NestedRunClient> outer = NestedRunClient::connect_to_outer(proc_dir_.get());
+    Result<NestedRunClient> outer = NestedRunClient::connect_to_outer(proc_->proc_dir());
     if (outer) {
       const Status registered = outer->register_command(child_.exec, start_time_);
       if (registered && run_untraced(child_.control.get())) {
@@ -252,7 +236,7 @@ bool TracedRun::delegate_or_run_untraced(const std::string& cause, int error) {
 }
 
 bool TracedRun::start_tracing() {
-  const std::optional<std::string> impossible = tracing_impossible_here(proc_dir_.get());
+  const std::optional<std::string> impossible = tracing_impossible_here(proc_->proc_dir());
   LaunchRequest request{options_.command, impossible ? nullptr : &*filter_, caller_mask_,
                         !has_cap_sys_admin()};
   Result<LaunchedChild> child = launch(request);
@@ -261,7 +245,7 @@ bool TracedRun::start_tracing() {
     return false;
   }
   child_ = std::move(child.value());
-  tree_.emplace(proc_dir_.get(), child_.pid, &*pids_);
+  tree_.emplace(*proc_, child_.pid);
   Result<std::optional<ChildReport>> first = read_child_report(child_.control.get());
   if (!first || !first->has_value()) {
     log_.error("cannot trace: the command's process ended before tracing started");
@@ -316,7 +300,7 @@ Report TracedRun::own_report() {
   const std::uint64_t one = 1;
   static_cast<void>(::write(stop_.get(), &one, sizeof one));
   supervising_.join();
-  ProcTraceeView final_state(proc_dir_.get(), 0, caps_, &*pids_, &fuse_before_run_);
+  ProcTraceeView final_state = proc_->view(0);
   handler_->settle_remaining(final_state);
   Report report = build_report(trace_, start_time_, unix_now());
   report.complete = !trace_.incomplete;

@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "roar/seccomp/util/fd_passing.hpp"
 #include "roar/seccomp/proc/proc_tracee_view.hpp"
 #include "roar/seccomp/report/report.hpp"
+#include "roar/seccomp/util/fd_passing.hpp"
 
 namespace roar::seccomp {
 namespace {
@@ -86,7 +86,8 @@ Result<NestedRunClient> NestedRunClient::connect_to_outer(int proc_dir) {
         return Error::from_errno("socket");
       }
       socklen_t length = 0;
-      const sockaddr_un addr = address_of(nested_run_socket_name(a->start_ticks, candidate), length);
+      const sockaddr_un addr =
+          address_of(nested_run_socket_name(a->start_ticks, candidate), length);
       if (connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), length) == 0) {
         return NestedRunClient(std::move(sock), candidate);
       }
@@ -118,7 +119,7 @@ Result<NestedRunReply> NestedRunClient::call(const NestedRunRequest& request, in
 Status NestedRunClient::register_command(const LauncherExec& command, double start_time) {
   NestedRunRequest request{
       NestedRunOp::kRegister, 0,         command.pid, 0, command.argv, command.argv_fallback,
-      command.envp,      start_time};
+      command.envp,           start_time};
   Result<NestedRunReply> reply = call(request, -1);
   if (!reply) {
     return reply.error();
@@ -204,8 +205,7 @@ void NestedRunServer::drop(int fd, NotificationHandler& handler) {
   }
 }
 
-void NestedRunServer::serve(int fd, NotificationHandler& handler, int proc_dir, const ProcPids* pids,
-                       FuseMounts* fuse) {
+void NestedRunServer::serve(int fd, NotificationHandler& handler, ProcContext& proc) {
   const auto it = std::find_if(clients_.begin(), clients_.end(),
                                [fd](const Client& c) { return c.socket.get() == fd; });
   if (it == clients_.end()) {
@@ -224,7 +224,7 @@ void NestedRunServer::serve(int fd, NotificationHandler& handler, int proc_dir, 
   NestedRunReply reply{EINVAL, 0, 0};
   if (request.op == NestedRunOp::kRegister) {
     const LauncherExec launched{request.pid, request.argv, request.argv_fallback, request.envp};
-    ProcTraceeView view(proc_dir, request.pid, {}, pids, fuse);
+    ProcTraceeView view = proc.view(request.pid);
     if (const auto id = handler.start_nested_run(it->pid, launched, request.time, view)) {
       reply = NestedRunReply{0, *id, 0};
     } else {
@@ -232,7 +232,7 @@ void NestedRunServer::serve(int fd, NotificationHandler& handler, int proc_dir, 
     }
   } else if (request.op == NestedRunOp::kFinish && passed) {
     struct stat st {};
-    ProcTraceeView final_state(proc_dir, 0, {}, pids, fuse);
+    ProcTraceeView final_state = proc.view(0);
     const std::optional<Report> report =
         fstat(passed.get(), &st) == 0 && S_ISREG(st.st_mode)
             ? handler.finish_nested_run(it->pid, request.subtree, request.time, final_state)

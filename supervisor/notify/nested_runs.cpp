@@ -2,15 +2,15 @@
 // and its report when the nested run asks for it.
 #include <algorithm>
 
-#include "roar/seccomp/notify/notification_handler.hpp"
 #include "roar/seccomp/attribution/run_report.hpp"
+#include "roar/seccomp/notify/notification_handler.hpp"
 
 namespace roar::seccomp {
 
 std::optional<std::uint32_t> NotificationHandler::start_nested_run(int tracer,
-                                                                const LauncherExec& launched,
-                                                                double start_time,
-                                                                TraceeView& view) {
+                                                                   const LauncherExec& launched,
+                                                                   double start_time,
+                                                                   TraceeView& view) {
   const ProcessRecord* requester = log_.processes.live(tracer);
   const std::optional<ThreadStatus> root = view.status();
   if (requester == nullptr || !root || root->tgid != launched.pid || root->ppid != tracer) {
@@ -21,7 +21,8 @@ std::optional<std::uint32_t> NotificationHandler::start_nested_run(int tracer,
   std::optional<std::string> argv = read_exec_argv(launched.argv, native, view);
   std::optional<std::string> environ = view.environ(launched.pid);
   const std::uint32_t id = next_nested_run_++;
-  log_.processes.start_nested_run(id, tracer, launched.pid, argv.value_or(""), environ.value_or(""));
+  log_.processes.start_nested_run(id, tracer, launched.pid, argv.value_or(""),
+                                  environ.value_or(""));
   launches_.push_back(Launch{launched, false});
   std::erase(listener_askers_, launched.pid);  // it asked as a nested roar-seccomp
   NestedRun subtree;
@@ -33,8 +34,8 @@ std::optional<std::uint32_t> NotificationHandler::start_nested_run(int tracer,
 }
 
 std::optional<Report> NotificationHandler::finish_nested_run(int tracer, std::uint32_t id,
-                                                          double end_time,
-                                                          TraceeView& final_state) {
+                                                             double end_time,
+                                                             TraceeView& final_state) {
   const auto it = nested_runs_.find(id);
   if (it == nested_runs_.end() || it->second.tracer != tracer) {
     return std::nullopt;

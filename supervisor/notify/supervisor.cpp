@@ -3,8 +3,6 @@
 
 #include <cstring>
 
-#include "roar/seccomp/proc/proc_tracee_view.hpp"
-
 namespace roar::seccomp {
 
 void Supervisor::serve_one() noexcept {
@@ -19,7 +17,7 @@ void Supervisor::serve_one() noexcept {
   Prepared prepared;
   bool prepared_ok = true;
   try {
-    ProcTraceeView view(proc_dir_, n->tid, caps_, pids_, fuse_);
+    ProcTraceeView view = proc_.view(n->tid);
     prepared = handler_.prepare(*n, view);
   } catch (const std::exception& e) {
     // Nothing may keep a traced thread waiting: answer even if attribution failed.
@@ -57,14 +55,14 @@ void Supervisor::drain_exits() noexcept {
   }
 }
 
-void Supervisor::serve_nest(const std::vector<pollfd>& fds) noexcept {
+void Supervisor::serve_nested_runs(const std::vector<pollfd>& fds) noexcept {
   try {
     if ((fds[3].revents & POLLIN) != 0) {
       nested_run_server_->accept_clients(handler_);
     }
     for (std::size_t i = 4; i < fds.size(); ++i) {
       if (fds[i].revents != 0) {
-        nested_run_server_->serve(fds[i].fd, handler_, proc_dir_, pids_, fuse_);
+        nested_run_server_->serve(fds[i].fd, handler_, proc_);
       }
     }
   } catch (const std::exception& e) {
@@ -103,7 +101,7 @@ void Supervisor::run() noexcept {
       serve_one();
     }
     if (nested_run_server_ != nullptr) {
-      serve_nest(fds);
+      serve_nested_runs(fds);
     }
     // POLLHUP: no task uses the filter any more. Exits may still be reported: keep watching
     // until the run, which reaps the tree, says it is over.

@@ -1,7 +1,8 @@
 // msgpack encoding and decoding of the report, in the shape roar's rmp_serde tracers write.
+#include "roar/seccomp/report/report.hpp"
+
 #include <msgpack.hpp>
 
-#include "roar/seccomp/report/report.hpp"
 #include "roar/seccomp/report/report_layout.hpp"
 
 namespace roar::seccomp {

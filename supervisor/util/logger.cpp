@@ -1,4 +1,5 @@
-// Logger: formatting of diagnostics. One write(2) per line, so lines from threads do not interleave.
+// Logger: formatting of diagnostics. One write(2) per line, so lines from threads do not
+// interleave.
 #include "roar/seccomp/util/logger.hpp"
 
 #include <unistd.h>
@@ -22,15 +23,15 @@ void Logger::emit(LogLevel level, const char* fmt, va_list args) const {
   static_cast<void>(::write(STDERR_FILENO, line, static_cast<std::size_t>(n)));
 }
 
-#define ROAR_LOG_METHOD(name, level)           \
+#define ROAR_LOG_METHOD(name, level)              \
   void Logger::name(const char* fmt, ...) const { \
-    if (!enabled(level)) {                     \
-      return;                                  \
-    }                                          \
-    va_list args;                              \
-    va_start(args, fmt);                       \
-    emit(level, fmt, args);                    \
-    va_end(args);                              \
+    if (!enabled(level)) {                        \
+      return;                                     \
+    }                                             \
+    va_list args;                                 \
+    va_start(args, fmt);                          \
+    emit(level, fmt, args);                       \
+    va_end(args);                                 \
   }
 
 ROAR_LOG_METHOD(error, LogLevel::kError)

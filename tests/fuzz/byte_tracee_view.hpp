@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "byte_reader.hpp"
-#include "roar/seccomp/proc/proc_maps.hpp"
 #include "roar/seccomp/attribution/tracee_view.hpp"
+#include "roar/seccomp/proc/proc_maps.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp::fuzz {

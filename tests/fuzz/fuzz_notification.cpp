@@ -37,13 +37,13 @@
 #include "byte_reader.hpp"
 #include "byte_tracee_view.hpp"
 #include "report_check.hpp"
-#include "roar/seccomp/filters/syscall_table.hpp"
-#include "roar/seccomp/filters/abi.hpp"
-#include "roar/seccomp/notify/notification_handler.hpp"
-#include "roar/seccomp/proc/process_watcher.hpp"
 #include "roar/seccomp/attribution/run_report.hpp"
+#include "roar/seccomp/filters/abi.hpp"
 #include "roar/seccomp/filters/syscall_args.hpp"
 #include "roar/seccomp/filters/syscall_index.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
+#include "roar/seccomp/notify/notification_handler.hpp"
+#include "roar/seccomp/proc/process_watcher.hpp"
 
 namespace roar::seccomp::fuzz {
 namespace {
@@ -252,8 +252,9 @@ void run(ByteReader& in, PidfdLedger& ledger) {
       launched.argv_fallback = argument(in);
       launched.envp = argument(in);
       ByteTraceeView view(in.chunk(kMaxViewBytes), launched.pid, ledger);
-      const std::optional<std::uint32_t> id = no_throw(
-          "start_nested_run", [&] { return handler.start_nested_run(tracer, launched, 10.0, view); });
+      const std::optional<std::uint32_t> id = no_throw("start_nested_run", [&] {
+        return handler.start_nested_run(tracer, launched, 10.0, view);
+      });
       if (id) {
         subtrees.push_back(*id);
       }

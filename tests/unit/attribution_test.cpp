@@ -129,7 +129,8 @@ TEST_CASE("attribute: readv sums its iovec lengths") {
     view.put_iovecs(0x8000, {0, 0}, 4);
     view.put_iovecs(0x9000, {0, 7}, 4);
     CHECK(call(view, "readv", {3, 0x8000, 2}, AccessTable{}, Abi::kI386).events.empty());
-    CHECK(has(call(view, "readv", {3, 0x9000, 2}, AccessTable{}, Abi::kI386), "/in", Access::kRead));
+    CHECK(
+        has(call(view, "readv", {3, 0x9000, 2}, AccessTable{}, Abi::kI386), "/in", Access::kRead));
   }
   SUBCASE("unreadable iovec memory: bytes are assumed and the loss is flagged") {
     const Attribution a = call(view, "readv", {3, 0xdead0000, 2});
@@ -326,8 +327,9 @@ TEST_CASE("attribute: mappings") {
   }
   SUBCASE("ia32 mmap2 offsets are pages") {
     view.add_file(3, "/lib.so", kReadOnly, 8192);
-    CHECK(has(call(view, "mmap2", {0, 4096, PROT_READ, MAP_PRIVATE, 3, 1}, AccessTable{}, Abi::kI386),
-              "/lib.so", Access::kRead));
+    CHECK(
+        has(call(view, "mmap2", {0, 4096, PROT_READ, MAP_PRIVATE, 3, 1}, AccessTable{}, Abi::kI386),
+            "/lib.so", Access::kRead));
     CHECK(call(view, "mmap2", {0, 4096, PROT_READ, MAP_PRIVATE, 3, 2}, AccessTable{}, Abi::kI386)
               .events.empty());
   }

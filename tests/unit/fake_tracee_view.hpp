@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "roar/seccomp/filters/syscall_args.hpp"
 #include "roar/seccomp/attribution/tracee_view.hpp"
+#include "roar/seccomp/filters/syscall_args.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {

@@ -1,5 +1,4 @@
 // Tests of the generated BPF program, run through a small classic-BPF interpreter, and its listing.
-#include "roar/seccomp/filters/syscall_table.hpp"
 #include "roar/seccomp/filters/filter_builder.hpp"
 
 #include <doctest/doctest.h>
@@ -18,6 +17,7 @@
 #include <string>
 
 #include "roar/seccomp/filters/syscall_index.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
 
 namespace roar::seccomp {
 namespace {

@@ -1,5 +1,4 @@
 // Tests of NotificationHandler: process bookkeeping, the launcher's exec, io_uring, pending checks.
-#include "roar/seccomp/filters/syscall_table.hpp"
 #include "roar/seccomp/notify/notification_handler.hpp"
 
 #include <doctest/doctest.h>
@@ -16,6 +15,7 @@
 
 #include "fake_process_watcher.hpp"
 #include "fake_tracee_view.hpp"
+#include "roar/seccomp/filters/syscall_table.hpp"
 #include "test_support.hpp"
 
 namespace roar::seccomp {

@@ -1,4 +1,6 @@
 // Tests of the syscall table, its per-ABI resolution, the reverse index and ABI detection.
+#include "roar/seccomp/filters/syscall_table.hpp"
+
 #include <doctest/doctest.h>
 #include <linux/audit.h>
 #include <linux/fs.h>
@@ -13,7 +15,6 @@
 #include "roar/seccomp/filters/abi.hpp"
 #include "roar/seccomp/filters/syscall_index.hpp"
 #include "roar/seccomp/filters/syscall_spec.hpp"
-#include "roar/seccomp/filters/syscall_table.hpp"
 #include "test_support.hpp"
 
 namespace roar::seccomp {

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <utility>
 
-#include "roar/seccomp/filters/abi.hpp"
 #include "roar/seccomp/attribution/process_table.hpp"
+#include "roar/seccomp/filters/abi.hpp"
 #include "roar/seccomp/filters/syscall_spec.hpp"
 #include "roar/seccomp/filters/syscall_table.hpp"
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "roar/seccomp/util/error.hpp"
 #include "roar/seccomp/report/report.hpp"
+#include "roar/seccomp/util/error.hpp"
 
 namespace roar::seccomp {
 

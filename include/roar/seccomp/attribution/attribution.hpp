@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/filters/abi.hpp"
 #include "roar/seccomp/attribution/access_table.hpp"
 #include "roar/seccomp/attribution/file_facts.hpp"
+#include "roar/seccomp/attribution/tracee_view.hpp"
+#include "roar/seccomp/filters/abi.hpp"
 #include "roar/seccomp/filters/syscall_args.hpp"
 #include "roar/seccomp/filters/syscall_spec.hpp"
-#include "roar/seccomp/attribution/tracee_view.hpp"
 
 namespace roar::seccomp {
 

@@ -60,7 +60,7 @@ class ProcessTable {
   void apply(const ProcessSighting& sighting);
   // Process `root` (not yet exec'd) is the command of a nested run traced by `tracer`.
   void start_nested_run(std::uint32_t id, int tracer, int root, std::string cmdline,
-                     std::string environ);
+                        std::string environ);
   void end_subtree(std::uint32_t id);
   void set_watched(int pid, bool watched);
   // The process started an exec: argv and environment must be re-read, and the threads other

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/util/error.hpp"
 #include "roar/seccomp/filters/syscall_index.hpp"
+#include "roar/seccomp/util/error.hpp"
 
 namespace roar::seccomp {
 

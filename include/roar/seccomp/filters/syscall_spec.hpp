@@ -67,28 +67,28 @@ enum class ArgRole : std::uint8_t {
 
 // What the call does to files, as far as attribution is concerned.
 enum class Effect : std::uint8_t {
-  kRead,         // bytes from kFdIn's file reach the process
-  kWrite,        // bytes from the process reach kFdOut's file
-  kTransfer,     // bytes move from kFdIn's file to kFdOut's file inside the kernel
-  kMap,          // kFdMapped's file is mapped: readable mapping = read, shared writable = written
-  kProtect,      // mappings in kMapAddr..+kMapLength become writable: shared file ones = written
-  kClone,        // kFdOut's file shares kFdIn's extents (reflink): read and written, if it worked
-  kAioSubmit,    // Linux AIO: each iocb is a pread/pwrite (vectored or not) of its own fd
+  kRead,          // bytes from kFdIn's file reach the process
+  kWrite,         // bytes from the process reach kFdOut's file
+  kTransfer,      // bytes move from kFdIn's file to kFdOut's file inside the kernel
+  kMap,           // kFdMapped's file is mapped: readable mapping = read, shared writable = written
+  kProtect,       // mappings in kMapAddr..+kMapLength become writable: shared file ones = written
+  kClone,         // kFdOut's file shares kFdIn's extents (reflink): read and written, if it worked
+  kAioSubmit,     // Linux AIO: each iocb is a pread/pwrite (vectored or not) of its own fd
   kUnattributed,  // may move file bytes in a way no rule decodes: the report is incomplete
-  kClose,        // kFdClosed is released
-  kCloseRange,   // kFdFirst..kFdLast are released (or marked close-on-exec)
-  kOpen,         // an open that truncates: reading back through its descriptor is no read
-  kRename,       // kPath is moved to kNewPath (both swap with RENAME_EXCHANGE)
-  kLink,         // kNewPath becomes a new name of kPath (or of the fd kPathDirFd, AT_EMPTY_PATH)
-  kResizePath,   // kPath's file is truncated or extended to kLength
-  kResizeFd,     // kFdOut's file is truncated, extended or allocated
-  kWait,         // the caller waits for children: they (zombies included) are looked up
-  kUnshare,      // the caller stops sharing its descriptor table with its threads
-  kExec,         // the process image is replaced and close-on-exec fds are released
-  kExitThread,   // the calling thread ends
-  kExitProcess,  // every thread of the process ends and its fds are released
-  kDenyIoUring,  // refused with ENOSYS: io_uring moves bytes without syscalls we can see
-  kOwnListener,  // the program asks for a seccomp listener of its own: the kernel refuses it
+  kClose,         // kFdClosed is released
+  kCloseRange,    // kFdFirst..kFdLast are released (or marked close-on-exec)
+  kOpen,          // an open that truncates: reading back through its descriptor is no read
+  kRename,        // kPath is moved to kNewPath (both swap with RENAME_EXCHANGE)
+  kLink,          // kNewPath becomes a new name of kPath (or of the fd kPathDirFd, AT_EMPTY_PATH)
+  kResizePath,    // kPath's file is truncated or extended to kLength
+  kResizeFd,      // kFdOut's file is truncated, extended or allocated
+  kWait,          // the caller waits for children: they (zombies included) are looked up
+  kUnshare,       // the caller stops sharing its descriptor table with its threads
+  kExec,          // the process image is replaced and close-on-exec fds are released
+  kExitThread,    // the calling thread ends
+  kExitProcess,   // every thread of the process ends and its fds are released
+  kDenyIoUring,   // refused with ENOSYS: io_uring moves bytes without syscalls we can see
+  kOwnListener,   // the program asks for a seccomp listener of its own: the kernel refuses it
 };
 
 // A row that applies only when one argument register (its low 32 bits, as the kernel reads an

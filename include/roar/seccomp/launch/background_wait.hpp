@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/util/logger.hpp"
 #include "roar/seccomp/launch/process_tree.hpp"
+#include "roar/seccomp/util/logger.hpp"
 
 namespace roar::seccomp {
 

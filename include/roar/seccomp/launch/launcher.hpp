@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/util/error.hpp"
 #include "roar/seccomp/filters/filter_builder.hpp"
 #include "roar/seccomp/notify/notification_handler.hpp"
+#include "roar/seccomp/util/error.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {

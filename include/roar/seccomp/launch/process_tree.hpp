@@ -7,14 +7,13 @@
 #include <optional>
 #include <vector>
 
-#include "roar/seccomp/proc/proc_pids.hpp"
+#include "roar/seccomp/proc/proc_context.hpp"
 
 namespace roar::seccomp {
 
 class ProcessTree {
  public:
-  ProcessTree(int proc_dir, pid_t root, const ProcPids* pids = nullptr) noexcept
-      : proc_dir_(proc_dir), pids_(pids), root_(root) {}
+  ProcessTree(ProcContext& proc, pid_t root) noexcept : proc_(proc), root_(root) {}
 
   // Reaps every child that has exited: the root, and orphans re-parented to the tracer.
   void reap();
@@ -31,8 +30,7 @@ class ProcessTree {
   std::size_t signal_all(int sig) const;
 
  private:
-  int proc_dir_;
-  const ProcPids* pids_;
+  ProcContext& proc_;
   pid_t root_;
   std::optional<int> root_status_;
   bool empty_ = false;

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "roar/seccomp/util/error.hpp"
 #include "roar/seccomp/notify/notification.hpp"
+#include "roar/seccomp/util/error.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {

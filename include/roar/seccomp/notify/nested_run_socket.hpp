@@ -12,10 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/util/error.hpp"
-#include "roar/seccomp/proc/fuse_mounts.hpp"
 #include "roar/seccomp/notify/notification_handler.hpp"
-#include "roar/seccomp/proc/proc_pids.hpp"
+#include "roar/seccomp/proc/proc_context.hpp"
+#include "roar/seccomp/util/error.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {
@@ -56,7 +55,8 @@ class NestedRunClient {
   Result<std::string> finish(double end_time);
 
  private:
-  NestedRunClient(UniqueFd socket, int outer_pid) : socket_(std::move(socket)), outer_pid_(outer_pid) {}
+  NestedRunClient(UniqueFd socket, int outer_pid)
+      : socket_(std::move(socket)), outer_pid_(outer_pid) {}
   Result<NestedRunReply> call(const NestedRunRequest& request, int fd);
 
   UniqueFd socket_;
@@ -75,8 +75,7 @@ class NestedRunServer {
   // Accepts waiting connections; they must come from processes of the traced tree.
   void accept_clients(const NotificationHandler& handler);
   // Answers one request of client `fd`; a client that hung up is dropped with its subtrees.
-  void serve(int fd, NotificationHandler& handler, int proc_dir, const ProcPids* pids,
-             FuseMounts* fuse);
+  void serve(int fd, NotificationHandler& handler, ProcContext& proc);
 
  private:
   struct Client {

@@ -8,17 +8,17 @@
 #include <vector>
 
 #include "roar/seccomp/attribution/access_table.hpp"
-#include "roar/seccomp/attribution/run_record.hpp"
 #include "roar/seccomp/attribution/attribution.hpp"
 #include "roar/seccomp/attribution/fd_path_cache.hpp"
 #include "roar/seccomp/attribution/file_facts.hpp"
-#include "roar/seccomp/notify/notification.hpp"
 #include "roar/seccomp/attribution/process_table.hpp"
-#include "roar/seccomp/proc/process_watcher.hpp"
-#include "roar/seccomp/report/report.hpp"
-#include "roar/seccomp/filters/syscall_index.hpp"
+#include "roar/seccomp/attribution/run_record.hpp"
 #include "roar/seccomp/attribution/tracee_view.hpp"
 #include "roar/seccomp/attribution/warnings.hpp"
+#include "roar/seccomp/filters/syscall_index.hpp"
+#include "roar/seccomp/notify/notification.hpp"
+#include "roar/seccomp/proc/process_watcher.hpp"
+#include "roar/seccomp/report/report.hpp"
 
 namespace roar::seccomp {
 
@@ -94,10 +94,10 @@ class NotificationHandler {
   // (forked, not yet exec'd; `view` reads it). Returns the subtree's id, or nullopt if the
   // request does not come from the command's parent in this tree.
   std::optional<std::uint32_t> start_nested_run(int tracer, const LauncherExec& launched,
-                                             double start_time, TraceeView& view);
+                                                double start_time, TraceeView& view);
   // The subtree's report, once its tree is gone; nullopt for an unknown id or another tracer.
   std::optional<Report> finish_nested_run(int tracer, std::uint32_t id, double end_time,
-                                       TraceeView& final_state);
+                                          TraceeView& final_state);
   // The nested run went away without finishing.
   void drop_nested_runs_of(int tracer);
   // True if `pid` is a live process of the traced tree.

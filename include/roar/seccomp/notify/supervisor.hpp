@@ -6,30 +6,27 @@
 #include <vector>
 
 #include "roar/seccomp/notify/listener.hpp"
-#include "roar/seccomp/util/logger.hpp"
 #include "roar/seccomp/notify/nested_run_socket.hpp"
 #include "roar/seccomp/notify/notification_handler.hpp"
-#include "roar/seccomp/proc/proc_tracee_view.hpp"
+#include "roar/seccomp/proc/proc_context.hpp"
 #include "roar/seccomp/proc/process_watcher.hpp"
+#include "roar/seccomp/util/logger.hpp"
 
 namespace roar::seccomp {
 
 class Supervisor {
  public:
-  // `proc_dir` is an open /proc; `fuse` the FUSE file systems mounted before the run; `stop_fd` an
-  // eventfd the run writes to when the tree is gone; `watcher` (may be null) reports processes that
+  // `proc` looks at the traced threads; `stop_fd` is an eventfd the run writes to when the tree
+  // is gone; `watcher` (may be null) reports processes that
   // exited; `nested_runs` (may be null) serves nested runs.
   Supervisor(Listener& listener, NotificationHandler& handler, EpollProcessWatcher* watcher,
-             NestedRunServer* nested_runs, int proc_dir, const ProcPids* pids, FuseMounts* fuse,
-             ViewCapabilities caps, int stop_fd, const Logger& log) noexcept
+             NestedRunServer* nested_runs, ProcContext& proc, int stop_fd,
+             const Logger& log) noexcept
       : listener_(listener),
         handler_(handler),
         watcher_(watcher),
         nested_run_server_(nested_runs),
-        proc_dir_(proc_dir),
-        pids_(pids),
-        fuse_(fuse),
-        caps_(caps),
+        proc_(proc),
         stop_fd_(stop_fd),
         log_(log) {}
 
@@ -39,16 +36,13 @@ class Supervisor {
  private:
   void serve_one() noexcept;
   void drain_exits() noexcept;
-  void serve_nest(const std::vector<pollfd>& fds) noexcept;
+  void serve_nested_runs(const std::vector<pollfd>& fds) noexcept;
 
   Listener& listener_;
   NotificationHandler& handler_;
   EpollProcessWatcher* watcher_;
   NestedRunServer* nested_run_server_;
-  int proc_dir_;
-  const ProcPids* pids_;
-  FuseMounts* fuse_;
-  ViewCapabilities caps_;
+  ProcContext& proc_;
   int stop_fd_;
   const Logger& log_;
 };

@@ -3,9 +3,9 @@
 
 #include <cerrno>
 
+#include "roar/seccomp/attribution/tracee_view.hpp"
 #include "roar/seccomp/proc/fuse_mounts.hpp"
 #include "roar/seccomp/proc/proc_pids.hpp"
-#include "roar/seccomp/attribution/tracee_view.hpp"
 
 namespace roar::seccomp {
 
@@ -19,6 +19,10 @@ struct ViewCapabilities {
   bool memory = true;  // process_vm_readv and /proc/<tid>/mem
   bool pidfd = true;   // pidfd_open
   bool kcmp = true;    // kcmp(KCMP_FILES)
+
+  // All of them, less those ROAR_SECCOMP_TEST_FAULTS=memory,pidfd,kcmp takes away: the test
+  // suite's way to exercise the tracer's fallbacks.
+  static ViewCapabilities from_environment();
 };
 
 class ProcTraceeView final : public TraceeView {

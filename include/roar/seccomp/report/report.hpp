@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "roar/seccomp/util/error.hpp"
 #include "roar/seccomp/report/utf8.hpp"
+#include "roar/seccomp/util/error.hpp"
 
 namespace roar::seccomp {
 
