@@ -185,7 +185,7 @@ void Rule::transfer() {
 }
 
 // A descriptor the process opened with O_TRUNC returns only what was written through it:
-// reading it back, by read, copy or mapping, takes in nothing from outside (SPEC §4's mmap
+// reading it back, by read, copy or mapping, takes in nothing from outside (the mmap
 // rule, applied to every way of reading; GNU as reads back each object file it writes).
 // Another descriptor of the same file reads it like any file.
 bool Rule::own_truncated_file(int fd) {

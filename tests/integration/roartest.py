@@ -165,7 +165,7 @@ class Run:
 
 
 def check_invariants(report, unique_pids=True):
-    """What every report must satisfy (SPEC §3, roar's comprehensive_report_invariants).
+    """What every report must satisfy (README "The report", roar's comprehensive_report_invariants).
     `unique_pids`: the scenario reuses no pid, so each appears once."""
     assert isinstance(report, dict)
     assert report["version"] == 1

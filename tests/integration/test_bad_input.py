@@ -1,4 +1,4 @@
-"""Bad input (SPEC §2 exit statuses, §3 "written in every outcome", §6 "Bad input"): no command,
+"""Bad input (README "Usage" exit statuses, "The report": written in every outcome; "Failure modes": bad input): no command,
 an empty command, a directory or a non-executable file as the command, a report path in a missing
 or read-only directory or naming a directory, a report path the command writes itself, and very
 long argument lists (100,000 arguments, one argument of 100 KiB, and one too large for exec(2)).

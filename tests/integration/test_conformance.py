@@ -1,8 +1,8 @@
-"""roar's own tracer scenarios (reference/roar-contract.md §5, numbered 1-24) and the §5
+"""roar's own tracer scenarios (numbered 1-24 as roar's tracer tests number them) and their
 "recommended additions", run against roar-seccomp.
 
 roar's tests check R ⊇ {...} and W ⊇ {...}; here every scenario compares the exact read, written
-and opened-only sets under its own roartest.workdir() (SPEC §4), so a spurious read or write
+and opened-only sets under its own roartest.workdir() (README "Semantics"), so a spurious read or write
 fails as surely as a missing one. Scenario 20 (short-lived writes) must reach 100%, not roar's
 eBPF floor of 80%. Scenarios 21 and 22 are decided on roar's Python side; here the tracer must
 report both files (21) and record the root command as the argv it was given (22).
@@ -50,7 +50,7 @@ PREFLIGHT_KEYS = {"backend", "ok", "summary", "command_checked", "warnings", "ch
 
 
 def preflight_json(proc):
-    """The one JSON object a --preflight --json run prints, with its shape checked (SPEC §2)."""
+    """The one JSON object a --preflight --json run prints, with its shape checked (README "Usage")."""
     text = proc.stdout.decode()
     result = json.loads(text.strip())  # exactly one object: trailing text would not parse
     assert isinstance(result, dict), text
@@ -72,7 +72,7 @@ def preflight_json(proc):
 # ----------------------------------------------------------------------------- 1-5
 
 def test_01_python_workload_reads_input_writes_output():
-    """§5.1: `python w.py in out`: the script and `in` read, `out` written, nothing else."""
+    """roar scenario 1: `python w.py in out`: the script and `in` read, `out` written, nothing else."""
     with workdir() as tmp:
         write(os.path.join(tmp, "w.py"),
               "import sys\n"
@@ -89,7 +89,7 @@ def test_01_python_workload_reads_input_writes_output():
 
 
 def test_02_bash_redirect_to_absolute_path():
-    """§5.2: `bash -c "echo hi > <abs>/redirect_target.txt"`."""
+    """roar scenario 2: `bash -c "echo hi > <abs>/redirect_target.txt"`."""
     with workdir() as tmp:
         target = os.path.join(tmp, "redirect_target.txt")
         run = trace(["bash", "-c", f"echo hi > {target}"], tmp)
@@ -99,7 +99,7 @@ def test_02_bash_redirect_to_absolute_path():
 
 
 def test_03_failed_dup3_does_not_corrupt_existing_fd_mapping():
-    """§5.3: dup2(fd, 100); close(fd); write(100); a raw dup3(9999, 100, 0) that fails with
+    """roar scenario 3: dup2(fd, 100); close(fd); write(100); a raw dup3(9999, 100, 0) that fails with
     EBADF must leave fd 100 mapped to dst; write(100) again."""
     with workdir() as tmp:
         code = (
@@ -121,7 +121,7 @@ def test_03_failed_dup3_does_not_corrupt_existing_fd_mapping():
 
 
 def test_04_splice_file_to_pipe_is_a_read():
-    """§5.4: os.splice(file, pipe) moves bytes out of the file without read(2)."""
+    """roar scenario 4: os.splice(file, pipe) moves bytes out of the file without read(2)."""
     with workdir() as tmp:
         write(os.path.join(tmp, "src"), CONTENT)
         code = (
@@ -138,7 +138,7 @@ def test_04_splice_file_to_pipe_is_a_read():
 
 
 def test_05_cat_with_captured_stdout():
-    """§5.5: `cat input.txt` with stdout captured (a pipe): input.txt is an input."""
+    """roar scenario 5: `cat input.txt` with stdout captured (a pipe): input.txt is an input."""
     with workdir() as tmp:
         write(os.path.join(tmp, "input.txt"), CONTENT)
         run = trace(["cat", "input.txt"], tmp)
@@ -150,7 +150,7 @@ def test_05_cat_with_captured_stdout():
 # ----------------------------------------------------------------------------- 6-11: shells
 
 def test_06_bash_single_redirect_relative():
-    """§5.6: a relative redirect lands at <tmp>/out.txt (absolute, canonical)."""
+    """roar scenario 6: a relative redirect lands at <tmp>/out.txt (absolute, canonical)."""
     with workdir() as tmp:
         run = trace(["bash", "-c", "echo hi > out.txt"], tmp)
         ok(run)
@@ -159,7 +159,7 @@ def test_06_bash_single_redirect_relative():
 
 
 def test_07_pipe_to_redirect():
-    """§5.7: a four-stage pipeline whose last stage redirects to out.txt."""
+    """roar scenario 7: a four-stage pipeline whose last stage redirects to out.txt."""
     with workdir() as tmp:
         run = trace(["bash", "-c", "echo a b c | tr ' ' '\\n' | sort | head -n 2 > out.txt"],
                     tmp)
@@ -169,7 +169,7 @@ def test_07_pipe_to_redirect():
 
 
 def test_08_awk_redirect_then_cat():
-    """§5.8: awk writes out.txt, then cat reads it: written and read."""
+    """roar scenario 8: awk writes out.txt, then cat reads it: written and read."""
     with workdir() as tmp:
         run = trace(["bash", "-c",
                      "echo abc | awk '{print toupper($0)}' > out.txt; cat out.txt > /dev/null"],
@@ -180,7 +180,7 @@ def test_08_awk_redirect_then_cat():
 
 
 def test_09_three_stage_pipeline():
-    """§5.9: lines -> wc -> summary -> awk -> score."""
+    """roar scenario 9: lines -> wc -> summary -> awk -> score."""
     with workdir() as tmp:
         script = ("echo 'one\ntwo\nthree' > lines.txt && "
                   "wc -l lines.txt | awk '{print $1}' > summary.txt && "
@@ -194,7 +194,7 @@ def test_09_three_stage_pipeline():
 
 
 def test_10_sh_write_then_cat():
-    """§5.10: `/bin/sh -c "echo hello > f && cat f > /dev/null"`: roar only requires the write;
+    """roar scenario 10: `/bin/sh -c "echo hello > f && cat f > /dev/null"`: roar only requires the write;
     the read is real and must be reported too."""
     with workdir() as tmp:
         f = os.path.join(tmp, "f")
@@ -204,7 +204,7 @@ def test_10_sh_write_then_cat():
 
 
 def test_11_python_one_liner_write_then_read():
-    """§5.11: python writes p, closes, reopens and reads it."""
+    """roar scenario 11: python writes p, closes, reopens and reads it."""
     with workdir() as tmp:
         p = os.path.join(tmp, "p.txt")
         code = (f"f=open({p!r},'w');f.write('hello from python');f.close();"
@@ -219,7 +219,7 @@ def test_11_python_one_liner_write_then_read():
 # ----------------------------------------------------------------------------- 12-13
 
 def test_12_io_fixture():
-    """§5.12, roar's io_fixture call for call (fx_paths io-fixture): T written and read; both
+    """roar scenario 12, roar's io_fixture call for call (fx_paths io-fixture): T written and read; both
     rename destinations (T.renamed, then T again) written; the link's source T.linked#1 (bytes
     written) and its new name T.linked written; truncate(T, 5) a write; T.unlink_test created
     without a byte and unlinked: opened only (roar's ptrace strict rule, not preload's)."""
@@ -233,7 +233,7 @@ def test_12_io_fixture():
 
 
 def test_13_report_invariants():
-    """§5.13: version, times, pids, no duplicate paths, tracer_mode, events_dropped (most are
+    """roar scenario 13: version, times, pids, no duplicate paths, tracer_mode, events_dropped (most are
     checked by roartest.check_invariants on every report; here the rest, on a run with several
     processes touching one file several ways)."""
     with workdir() as tmp:
@@ -252,7 +252,7 @@ def test_13_report_invariants():
 # ----------------------------------------------------------------------------- 14-19: python
 
 def test_14_zero_byte_write_is_not_an_output():
-    """§5.14: open('data.txt','w'); f.write(''); flush; os.write(fd, b''): opened only."""
+    """roar scenario 14: open('data.txt','w'); f.write(''); flush; os.write(fd, b''): opened only."""
     with workdir() as tmp:
         code = ("import os\n"
                 "f = open('data.txt', 'w')\n"
@@ -266,7 +266,7 @@ def test_14_zero_byte_write_is_not_an_output():
 
 
 def test_15_actual_write_is_an_output():
-    """§5.15."""
+    """roar scenario 15."""
     with workdir() as tmp:
         run = trace(py("open('output.txt', 'w').write('hello world\\n')"), tmp)
         ok(run)
@@ -274,7 +274,7 @@ def test_15_actual_write_is_an_output():
 
 
 def test_16_truncate_without_write_is_not_an_output():
-    """§5.16: open('truncate_me.txt','w').close() of a non-empty file truncates it but writes
+    """roar scenario 16: open('truncate_me.txt','w').close() of a non-empty file truncates it but writes
     no byte: opened only (roar's test_truncate_without_write_not_recorded)."""
     with workdir() as tmp:
         write(os.path.join(tmp, "truncate_me.txt"), CONTENT)
@@ -285,7 +285,7 @@ def test_16_truncate_without_write_is_not_an_output():
 
 
 def test_17_read_only_file_then_pipe_write_not_an_output():
-    """§5.17: data.csv read with os.open/os.read and closed; a pipe gets the freed fd number and
+    """roar scenario 17: data.csv read with os.open/os.read and closed; a pipe gets the freed fd number and
     is written; output.txt written. data.csv must not become an output."""
     with workdir() as tmp:
         write(os.path.join(tmp, "data.csv"), b"a,b\n1,2\n")
@@ -304,7 +304,7 @@ def test_17_read_only_file_then_pipe_write_not_an_output():
 
 
 def test_18_read_file_then_pipe_dup2_onto_its_fd_not_attributed():
-    """§5.18: config.json read on fd N and closed; a pipe's write end dup2'ed onto N and
+    """roar scenario 18: config.json read on fd N and closed; a pipe's write end dup2'ed onto N and
     written; result.txt written. config.json must not become an output."""
     with workdir() as tmp:
         write(os.path.join(tmp, "config.json"), b'{"k": 1}\n')
@@ -325,7 +325,7 @@ def test_18_read_file_then_pipe_dup2_onto_its_fd_not_attributed():
 
 
 def test_19_link_into_place():
-    """§5.19: write out/artifact.txt#1, os.link it to out/artifact.txt, unlink the temporary:
+    """roar scenario 19: write out/artifact.txt#1, os.link it to out/artifact.txt, unlink the temporary:
     the new name is written (link publishes content), and so is the temporary (bytes were
     written to it)."""
     with workdir() as tmp:
@@ -357,14 +357,14 @@ def short_lived_trials(script, trials):
 
 
 def test_20_short_lived_writes_every_trial():
-    """§5.20: `bash -c 'echo hi > test.txt'`, 30 trials: every one reports test.txt written
+    """roar scenario 20: `bash -c 'echo hi > test.txt'`, 30 trials: every one reports test.txt written
     (roar accepts 80% from eBPF; user notification sees every call before it runs)."""
     failures = short_lived_trials("echo hi > test.txt", 30)
     assert not failures, f"{len(failures)}/30 trials wrong: {failures}"
 
 
 def test_20_short_lived_writes_after_sleep_every_trial():
-    """§5.20, `sleep 0.2;` variant, 20 trials."""
+    """roar scenario 20, `sleep 0.2;` variant, 20 trials."""
     failures = short_lived_trials("sleep 0.2; echo hi > test.txt", 20)
     assert not failures, f"{len(failures)}/20 trials wrong: {failures}"
 
@@ -372,7 +372,7 @@ def test_20_short_lived_writes_after_sleep_every_trial():
 # ----------------------------------------------------------------------------- 21-22
 
 def test_21_tracer_reports_files_roar_filters_later():
-    """§5.21: roar drops blocked-by-root.txt through its own ignore_paths (.roarconfig); the
+    """roar scenario 21: roar drops blocked-by-root.txt through its own ignore_paths (.roarconfig); the
     tracer must not pre-filter: both files written, the config never opened."""
     with workdir() as tmp:
         write(os.path.join(tmp, ".roarconfig"), '[filters]\nignore_paths = ["blocked-by-root.txt"]\n')
@@ -385,7 +385,7 @@ def test_21_tracer_reports_files_roar_filters_later():
 
 
 def test_22_shebang_script_root_command_is_the_given_argv():
-    """§5.22: `./train.sh` with a `#!/bin/sh` line. /proc/PID/cmdline shows the interpreter
+    """roar scenario 22: `./train.sh` with a `#!/bin/sh` line. /proc/PID/cmdline shows the interpreter
     (["/bin/sh", "./train.sh"]); the root's command must be exactly the argv given."""
     with workdir() as tmp:
         script = os.path.join(tmp, "train.sh")
@@ -398,8 +398,8 @@ def test_22_shebang_script_root_command_is_the_given_argv():
 
 
 def test_22_env_shebang_script_root_command_is_the_last_exec():
-    """§5.22 as roar's test: `#!/usr/bin/env python3`, so the root process execs twice
-    (./train.sh, whose interpreter env then execs python3). SPEC §3: the command is the argv of
+    """roar scenario 22 as roar's test: `#!/usr/bin/env python3`, so the root process execs twice
+    (./train.sh, whose interpreter env then execs python3). README "The report": the command is the argv of
     the last successful exec, python3's, as roar's ptrace tracer reports it; roar itself records
     the argv it ran (["./train.sh"]), so both agree with its test."""
     with workdir() as tmp:
@@ -414,8 +414,8 @@ def test_22_env_shebang_script_root_command_is_the_last_exec():
 
 
 def test_22_wrapper_command_root_command_is_the_last_exec():
-    """§5.22: `env -u PYTHONPATH python3 -c pass`: env execs python3 in the same process, so the
-    root's command is python3's argv (SPEC §3: the last successful exec wins)."""
+    """roar scenario 22: `env -u PYTHONPATH python3 -c pass`: env execs python3 in the same process, so the
+    root's command is python3's argv (README "The report": the last successful exec wins)."""
     with workdir() as tmp:
         argv = ["env", "-u", "PYTHONPATH", python3(), "-c", "pass"]
         run = trace(argv, tmp)
@@ -425,7 +425,7 @@ def test_22_wrapper_command_root_command_is_the_last_exec():
 
 
 def test_22_short_lived_command_records_its_argv_every_time():
-    """§5.22: `/usr/bin/true` five times: the root's argv is recorded every time, however
+    """roar scenario 22: `/usr/bin/true` five times: the root's argv is recorded every time, however
     quickly the process is gone."""
     true = shutil.which("true", path="/usr/bin:/bin")
     for _ in range(5):
@@ -438,7 +438,7 @@ def test_22_short_lived_command_records_its_argv_every_time():
 # ----------------------------------------------------------------------------- 23: preflight
 
 def test_23_preflight_json_ok():
-    """§5.23: `--preflight --json`: one JSON object, ok:true, exit 0, no command checked."""
+    """roar scenario 23: `--preflight --json`: one JSON object, ok:true, exit 0, no command checked."""
     proc = preflight("--json")
     result = preflight_json(proc)
     assert proc.returncode == 0, (proc.returncode, result, proc.stderr)
@@ -449,7 +449,7 @@ def test_23_preflight_json_ok():
 
 
 def test_23_preflight_json_with_command():
-    """§5.23: `--preflight --json --command python3`: ok, and the command checked is what PATH
+    """roar scenario 23: `--preflight --json --command python3`: ok, and the command checked is what PATH
     resolves it to (like execvp); a passed check named "command"."""
     proc = preflight("--json", "--command", "python3")
     result = preflight_json(proc)
@@ -461,7 +461,7 @@ def test_23_preflight_json_with_command():
 
 
 def test_23_preflight_json_unknown_command():
-    """§5.23: an unknown command: ok:false, summary "command not found: X", a failed check
+    """roar scenario 23: an unknown command: ok:false, summary "command not found: X", a failed check
     named "command", exit 1; every other check still passes."""
     name = "roar-no-such-command-zz"
     proc = preflight("--json", "--command", name)
@@ -474,7 +474,7 @@ def test_23_preflight_json_unknown_command():
 
 
 def test_23_preflight_bad_flag_exits_2():
-    """§1.2: bad flags exit 2 (and print no JSON on stdout)."""
+    """roar's command line: bad flags exit 2 (and print no JSON on stdout)."""
     proc = preflight("--json", "--no-such-flag")
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert proc.stdout == b""
@@ -483,7 +483,7 @@ def test_23_preflight_bad_flag_exits_2():
 # ----------------------------------------------------------------------------- 24: exit codes
 
 def test_24_exit_code_of_the_root():
-    """§5.24: `sh -c 'exit 3'` -> 3, with a report."""
+    """roar scenario 24: `sh -c 'exit 3'` -> 3, with a report."""
     with workdir() as tmp:
         run = trace(["sh", "-c", "exit 3"], tmp)
         assert run.exit_code == 3, run.stderr
@@ -491,21 +491,21 @@ def test_24_exit_code_of_the_root():
 
 
 def test_24_root_killed_by_signal_exits_128_plus_signal():
-    """§5.24: `sh -c 'kill -TERM $$'` -> 143, with a report."""
+    """roar scenario 24: `sh -c 'kill -TERM $$'` -> 143, with a report."""
     with workdir() as tmp:
         run = trace(["sh", "-c", "kill -TERM $$"], tmp)
         assert run.exit_code == 128 + signal.SIGTERM, run.stderr
 
 
 def test_24_descendant_status_is_ignored():
-    """§1.4: only the root's status counts: a child that fails or is killed changes nothing."""
+    """roar's command line: only the root's status counts: a child that fails or is killed changes nothing."""
     with workdir() as tmp:
         run = trace(["sh", "-c", "sh -c 'exit 7'; sh -c 'kill -KILL $$'; exit 0"], tmp)
         assert run.exit_code == 0, run.stderr
 
 
 def test_24_missing_command_exits_127_with_a_report():
-    """§5.24 (SPEC §2: 127, and the report is still written, so roar does not re-run)."""
+    """roar's test 24 (README "Usage": 127, and the report is still written, so roar does not re-run)."""
     with workdir() as tmp:
         argv = ["roar-no-such-command-zz"]
         run = trace(argv, tmp, separator=False)
@@ -515,7 +515,7 @@ def test_24_missing_command_exits_127_with_a_report():
 
 
 def test_24_not_executable_exits_126_with_a_report():
-    """SPEC §2: found but not executable: 126, with a report."""
+    """README "Usage": found but not executable: 126, with a report."""
     with workdir() as tmp:
         script = os.path.join(tmp, "script.sh")
         write(script, "#!/bin/sh\necho never\n")
@@ -589,7 +589,7 @@ def test_rec_threads_write_through_fd_opened_after_they_started():
 
 
 def test_rec_truncate_and_unlink_semantics():
-    """SPEC §4: truncate(path) and ftruncate(fd) that succeed are writes (explicit content
+    """README "Semantics": truncate(path) and ftruncate(fd) that succeed are writes (explicit content
     changes); unlink is not a write and names no file (roar's ptrace rule, not preload's)."""
     with workdir() as tmp:
         for name in ("a", "b", "c"):
@@ -655,7 +655,7 @@ def test_rec_dotdot_and_symlinked_directories_are_reported_canonical():
 
 
 def test_rec_mmap_read_of_own_truncated_fd_is_not_a_read():
-    """SPEC §4: mmap(PROT_READ) of an fd the process opened O_RDWR|O_CREAT|O_TRUNC shows only
+    """README "Semantics": mmap(PROT_READ) of an fd the process opened O_RDWR|O_CREAT|O_TRUNC shows only
     what it wrote itself: written, not read (fx_paths mmap-after-write trunc)."""
     with workdir() as tmp:
         write(os.path.join(tmp, "t.bin"), CONTENT * 100)  # old content, truncated away
@@ -677,7 +677,7 @@ def test_rec_mmap_read_of_untruncated_fd_is_a_read():
 
 
 def test_24_directory_as_command_exits_126_with_a_report():
-    """SPEC §2/§6: a directory as the command gives a clear error (126) and a report."""
+    """README "Usage" and "Failure modes": a directory as the command gives a clear error (126) and a report."""
     with workdir() as tmp:
         os.mkdir(os.path.join(tmp, "adir"))
         os.chmod(os.path.join(tmp, "adir"), stat.S_IRWXU)

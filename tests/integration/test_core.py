@@ -1,4 +1,4 @@
-"""Core attribution scenarios (SPEC §4): exact read and written sets of everyday commands and of
+"""Core attribution scenarios (README "Semantics"): exact read and written sets of everyday commands and of
 the fx_io fixture's exact system calls, exit statuses, processes, thread ids, and what passes
 through the tracer unchanged (stdin, stdout, environment).
 

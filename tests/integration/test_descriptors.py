@@ -1,4 +1,4 @@
-"""Descriptor scenarios (SPEC §4 "Descriptors"): attribution always follows the file a descriptor
+"""Descriptor scenarios (README "Semantics", Descriptors): attribution always follows the file a descriptor
 refers to at the time of the call: copies made by dup/dup2/dup3/fcntl(F_DUPFD*), numbers reused
 after close, close_range and O_CLOEXEC at exec, descriptors passed over unix sockets, a thread
 with its own descriptor table (unshare(CLONE_FILES)), descriptors inherited from the tracer's

@@ -1,4 +1,4 @@
-"""Restricted environments (SPEC §5, issue #4 point 1): the tracer itself runs inside a user
+"""Restricted environments (README "Where it works"): the tracer itself runs inside a user
 namespace (`unshare -Ur`), inside a bubblewrap sandbox (`bwrap --dev-bind / / --unshare-user
 --unshare-pid`, as given in the issue, and the same with a /proc of its own), and under an outer
 seccomp filter like a container runtime's default profile (fx_sandbox container: ptrace,

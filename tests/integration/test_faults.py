@@ -1,4 +1,4 @@
-"""Faults (SPEC §6 robustness; seccomp-unotify.md §1.9-1.10, pitfalls 20-27): the supervisor
+"""Faults (README "Failure modes"): the supervisor
 answers every notification exactly once and keeps going when callers are interrupted by signals
 (with SA_RESTART a notified call is withdrawn and notified again; without it, it fails with EINTR
 and counts for nothing), when threads and processes vanish with calls pending (RECV/SEND/ID_VALID

@@ -1,7 +1,7 @@
-"""Path operations (SPEC §4, issue 3 point 7): renames, links, O_TMPFILE, truncation, failed
+"""Path operations (README "Semantics"): renames, links, O_TMPFILE, truncation, failed
 calls, deleted and oddly named files, and everyday tools (sed -i, make, tar, xargs) at scale.
 
-SPEC §4 in short: a path is written when the tree put bytes into it, explicitly changed its size
+In short (README "Semantics"): a path is written when the tree put bytes into it, explicitly changed its size
 (truncate, ftruncate, fallocate) or published content at it (rename destination, both names of
 RENAME_EXCHANGE, link's new name, linkat of an O_TMPFILE fd); calls that fail count for nothing;
 O_TRUNC/O_CREAT opens, unlink, stat and the like write nothing (the file is listed as opened when
@@ -22,7 +22,7 @@ CONTENT = b"gamma\nalpha\nbeta\n"
 
 def no_kernel_decorations(run):
     """No path in the report is an O_TMPFILE placeholder ("/dir/#12345") or carries the
-    " (deleted)" suffix /proc/PID/fd shows for unlinked files (SPEC §3)."""
+    " (deleted)" suffix /proc/PID/fd shows for unlinked files (README "The report")."""
     for f in run.report["files"]:
         path = os.fsdecode(f["path"])
         assert not re.search(r"/#\d+( \(deleted\))?$", path), path
@@ -344,8 +344,8 @@ def test_read_back_through_own_o_trunc_fd_is_not_a_read():
     """A file opened O_RDWR|O_CREAT|O_TRUNC, written, then read back through the same fd
     (GNU as does exactly this with every .o it writes): the bytes that flow out are the ones
     the process just put there, so the file is written, not read. This is roar's "O_TRUNC
-    suppression" (reference/roar-contract.md §3.1, §6, §7.13: an O_TRUNC fd is write-only for
-    lineage, for read and mmap alike); SPEC §4 states it for mmap, with that same reason."""
+    suppression" (in roar's own tracers an O_TRUNC fd is write-only for
+    lineage, for read and mmap alike); the semantics state it for mmap, with that same reason."""
     with workdir() as tmp:
         write(os.path.join(tmp, "obj"), CONTENT)  # old content, truncated away
         code = ("import os\n"
@@ -399,7 +399,7 @@ def test_truncate_to_a_new_size_is_a_write():
 
 def test_truncate_to_the_current_size_counts_as_a_write():
     """`truncate -s <current size> f` and truncate(2) by path to the current size: the
-    contents do not change, but the call succeeds and SPEC §4 counts every successful
+    contents do not change, but the call succeeds and the semantics count every successful
     truncate/ftruncate (and for truncate(2) by path, success cannot be told from failure when
     the size already matches; filters/syscall_table.cpp counts it). What is reported: written."""
     with workdir() as tmp:

@@ -1,4 +1,4 @@
-"""Load (SPEC §6: thousands of processes, hundreds of threads, hundreds of thousands of files and
+"""Load (README "Failure modes": thousands of processes, hundreds of threads, hundreds of thousands of files and
 millions of system calls in one run, with memory proportional to distinct files and processes,
 not to system calls). Nothing here is timed; the scales are chosen so that the load scenarios
 fit the suite's budget on the 2-vCPU CI VM, where one traced call costs about 15-25 µs. They are

@@ -1,4 +1,4 @@
-"""Nested tracing (SPEC §5 "Nested", issue #4 point 2): a command traced by roar-seccomp that
+"""Nested tracing (README "Where it works", nested): a command traced by roar-seccomp that
 itself runs roar-seccomp. The kernel allows one listener per filter chain, so the inner run asks
 the outer one for the report of its subtree.
 

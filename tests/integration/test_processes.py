@@ -1,4 +1,4 @@
-"""Process scenarios (SPEC §3 process maps, §4 "Processes", §2 exit statuses, §3 "written in every
+"""Process scenarios (README: process maps, "Processes", exit statuses, "written in every
 outcome"): every process of the tree appears once with its parent, the argv and environment of its
 last successful exec, vfork/posix_spawn children, static binaries, processes in a new pid
 namespace, background processes and double-forked daemons that outlive the root (waited for,

@@ -9,7 +9,7 @@ import re
 import tempfile
 import time
 
-from reportviews import (dump_dom, file_record, png_size, process, report, report_tool,
+from reportviews import (dump_dom, file_record, png_size, process, report,
                          screenshot, small_build, tool_ok, write_report)
 from roartest import python3, trace, workdir, write
 

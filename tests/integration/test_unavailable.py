@@ -1,5 +1,4 @@
-"""No seccomp user notification (SPEC §2 exit statuses and --preflight, §5 last point, issue #4
-point 3). Each cause is simulated by an outer seccomp filter that fx_sandbox installs before it
+"""No seccomp user notification (README: exit statuses and --preflight, "Where it works"). Each cause is simulated by an outer seccomp filter that fx_sandbox installs before it
 execs the tracer:
 
   foreign-listener   another program's listener is already on the filter chain: the tracer's

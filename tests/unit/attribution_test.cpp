@@ -95,7 +95,7 @@ TEST_CASE("attribute: read") {
   }
 }
 
-// SPEC §4: a read that returns 0 bytes is no read. /dev/null never returns more.
+// A read that returns 0 bytes is no read. /dev/null never returns more.
 TEST_CASE("attribute: a read of /dev/null reads nothing") {
   FakeTraceeView view;
   view.fds[3] =

@@ -1,4 +1,4 @@
-// The report roar reads: its data model and its msgpack encoding (SPEC §3).
+// The report roar reads: its data model and its msgpack encoding (README "The report").
 #pragma once
 
 #include <cstdint>
