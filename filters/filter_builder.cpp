@@ -2,14 +2,17 @@
 #include "roar/seccomp/filters/filter_builder.hpp"
 
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 
+#include <cstddef>
 #include <cstring>
 #include <memory>
 
+#include "roar/seccomp/filters/fast_path_abi.h"
 #include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {
@@ -149,9 +152,32 @@ Result<std::string> export_to_string(void* ctx, int (*exporter)(const scmp_filte
   return out;
 }
 
+// The stub's test, put before libseccomp's program (whose jumps are relative, so they stay right):
+// an x86-64 call whose instruction pointer is the instruction after the stub's `syscall` is
+// allowed. Both halves of the 64-bit pointer are compared.
+std::vector<sock_filter> fast_path_stub_test() {
+  constexpr auto kIpLow = static_cast<std::uint32_t>(offsetof(seccomp_data, instruction_pointer));
+  constexpr std::uint32_t kIpHigh = kIpLow + 4;
+  constexpr auto kArch = static_cast<std::uint32_t>(offsetof(seccomp_data, arch));
+  constexpr std::uint64_t kReturn = ROAR_FAST_PATH_STUB_RETURN;
+  constexpr auto kLow = static_cast<std::uint32_t>(kReturn & 0xffffffffU);
+  constexpr auto kHigh = static_cast<std::uint32_t>(kReturn >> 32);
+  // Each failed test jumps to the first instruction after this block (index 7).
+  return {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpLow),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kLow, 0, 5),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpHigh),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kHigh, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kArch),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+}
+
 }  // namespace
 
-Result<BpfProgram> build_filter(const std::vector<ResolvedSyscall>& resolved) {
+Result<BpfProgram> build_filter(const std::vector<ResolvedSyscall>& resolved,
+                                FilterOptions options) {
   Result<ScmpContext> ctx = merged_context(resolved);
   if (!ctx) {
     return ctx.error();
@@ -170,6 +196,10 @@ Result<BpfProgram> build_filter(const std::vector<ResolvedSyscall>& resolved) {
     if (insn.code == (BPF_RET | BPF_K) && insn.k == kMarkedReturn) {
       insn.k = SECCOMP_RET_USER_NOTIF;
     }
+  }
+  if (options.fast_path_stub) {
+    std::vector<sock_filter> test = fast_path_stub_test();
+    program.instructions.insert(program.instructions.begin(), test.begin(), test.end());
   }
   return program;
 }

@@ -92,6 +92,7 @@ SyscallArgs decode_args(const SyscallSpec& spec, const AbiInfo& abi,
                            : (static_cast<std::int64_t>(reg) < 0 ? 0 : reg);
         break;
       case ArgRole::kIocbArray: a.iocb_array = word(abi, reg); break;
+      case ArgRole::kRegistration: a.registration = word(abi, reg); break;
       case ArgRole::kSeccompOp:
       case ArgRole::kSeccompFlags:
       case ArgRole::kIoctlRequest: break;  // the filter already selected the calls that matter

@@ -46,6 +46,7 @@ const char* to_string(ArgRole role) noexcept {
     case ArgRole::kIocbCount: return "iocb_count";
     case ArgRole::kIocbArray: return "iocb_array";
     case ArgRole::kIoctlRequest: return "ioctl_request";
+    case ArgRole::kRegistration: return "registration";
   }
   return "?";
 }
@@ -60,6 +61,7 @@ const char* to_string(Effect effect) noexcept {
     case Effect::kClone: return "clone";
     case Effect::kAioSubmit: return "aio_submit";
     case Effect::kUnattributed: return "unattributed";
+    case Effect::kFastPathRegistration: return "fast_path_registration";
     case Effect::kClose: return "close";
     case Effect::kCloseRange: return "close_range";
     case Effect::kOpen: return "open";

@@ -8,6 +8,8 @@
 #include <linux/f2fs.h>  // F2FS_IOC_MOVE_RANGE
 #include <linux/fs.h>    // FICLONE, FICLONERANGE
 
+#include "roar/seccomp/filters/fast_path_abi.h"
+
 namespace roar::seccomp {
 namespace {
 
@@ -15,6 +17,7 @@ using enum ArgRole;
 constexpr AbiMask kNotIa32 =
     static_cast<AbiMask>(kAllAbis & ~abi_bit(Abi::kI386) & ~abi_bit(Abi::kArm));
 constexpr AbiMask kIa32 = abi_bit(Abi::kI386);
+constexpr AbiMask kX86_64Only = abi_bit(Abi::kX86_64);
 
 // ioctl request numbers that Debian 12's linux-libc-dev does not define: _IOW('X', 129, struct
 // xfs_exchange_range) (Linux 6.10), _IOWR('f', 15, struct move_extent) (ext4's own header), both
@@ -77,6 +80,10 @@ constexpr SyscallSpec kTable[] = {
   {"ioctl",            Effect::kUnattributed, {kNone,    kIoctlRequest}, kAllAbis, {1, F2FS_IOC_MOVE_RANGE, "F2FS_IOC_MOVE_RANGE"}},
   {"ioctl",            Effect::kUnattributed, {kNone,    kIoctlRequest}, kIa32,    {1, kF2fsMoveRange32, "F2FS_IOC32_MOVE_RANGE"}},
   {"ioctl",            Effect::kUnattributed, {kNone,    kIoctlRequest}, kAllAbis, {1, kExt4MoveExt, "EXT4_IOC_MOVE_EXT"}},
+  // The preload library of the fast path offers a thread's table (an ioctl on descriptor -1, which
+  // only it makes): the supervisor answers it itself, and without a supervisor the kernel's EBADF
+  // tells the library to stay out of the way. x86-64 only, as the library.
+  {"ioctl",            Effect::kFastPathRegistration, {kNone, kIoctlRequest, kRegistration}, kX86_64Only, {1, ROAR_FAST_PATH_REGISTER, "ROAR_FAST_PATH_REGISTER"}},
   // Linux AIO: each iocb of the array is a pread/pwrite (PREADV/PWRITEV: vectored) of its own
   // fd at its own offset, decided by the read and write rules above. The kernel submits them in
   // order and stops at the first it refuses (a descriptor not open for that direction, an
@@ -174,6 +181,7 @@ constexpr bool roles_fit_effect(const SyscallSpec& row) {
       return selected && has(row, kFdOut) && (has(row, kFdIn) || has(row, kCloneRange));
     case Effect::kAioSubmit: return has(row, kIocbCount) && has(row, kIocbArray);
     case Effect::kUnattributed: return true;
+    case Effect::kFastPathRegistration: return selected && has(row, kRegistration);
     case Effect::kClose: return has(row, kFdClosed);
     case Effect::kCloseRange: return has(row, kFdFirst) && has(row, kFdLast);
     case Effect::kOpen: return has(row, kPath);

@@ -523,9 +523,9 @@ def main():
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     build = os.path.abspath(args.build_dir)
-    args.tracer = os.path.abspath(args.tracer or os.path.join(build, "supervisor", "roar-seccomp"))
+    args.tracer = os.path.abspath(args.tracer or os.path.join(build, "bin", "roar-seccomp"))
     args.filter_tool = os.path.abspath(args.filter_tool
-                                       or os.path.join(build, "tools", "roar-seccomp-filter"))
+                                       or os.path.join(build, "bin", "roar-seccomp-filter"))
     args.source_dir = os.path.abspath(args.source_dir)
     if "untraced" not in args.modes:
         args.modes.insert(0, "untraced")

@@ -10,12 +10,12 @@ cmake --build --preset dev
 demo=$(mktemp -d /tmp/roar-seccomp-demo-XXXXXX)
 printf 'banana\napple\ncherry\n' > "$demo/fruit.txt"
 echo "+ roar-seccomp $demo/report.msgpack -- sh -c 'sort fruit.txt > sorted.txt && cat sorted.txt'"
-(cd "$demo" && "$OLDPWD/build/dev/supervisor/roar-seccomp" "$demo/report.msgpack" -- \
+(cd "$demo" && "$OLDPWD/build/dev/bin/roar-seccomp" "$demo/report.msgpack" -- \
     sh -c 'sort fruit.txt > sorted.txt && cat sorted.txt')
 echo
 echo "+ roar-seccomp-report --filter-prefix $demo $demo/report.msgpack"
-build/dev/tools/roar-seccomp-report --filter-prefix "$demo" "$demo/report.msgpack"
-build/dev/tools/roar-seccomp-report --html --filter-prefix "$demo" "$demo/report.msgpack" \
+build/dev/bin/roar-seccomp-report --filter-prefix "$demo" "$demo/report.msgpack"
+build/dev/bin/roar-seccomp-report --html --filter-prefix "$demo" "$demo/report.msgpack" \
     > "$demo/report.html"
 echo
 echo "The same report as a page: $demo/report.html (roar-seccomp-report --html)"

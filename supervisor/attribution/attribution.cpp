@@ -300,7 +300,8 @@ Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const Ab
     case Effect::kWait:
     case Effect::kUnshare:
     case Effect::kDenyIoUring:
-    case Effect::kOwnListener: break;
+    case Effect::kOwnListener:
+    case Effect::kFastPathRegistration: break;
   }
   return out;
 }

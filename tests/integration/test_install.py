@@ -159,7 +159,7 @@ def test_package_fields_depends_contents_and_scratch_root():
 
 
 def version():
-    out = run([os.path.join(BUILD, "supervisor", "roar-seccomp"), "--version"]) if BUILD else ""
+    out = run([os.path.join(BUILD, "bin", "roar-seccomp"), "--version"]) if BUILD else ""
     if not out.startswith("roar-seccomp "):
         skip("the tracer's version is not at hand (ROAR_BUILD_DIR)")
     return out.split()[1]

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "roar/seccomp/filters/fast_path_abi.h"
 #include "roar/seccomp/filters/syscall_index.hpp"
 #include "roar/seccomp/filters/syscall_table.hpp"
 
@@ -36,10 +37,12 @@ const BpfProgram& program() {
 // Runs the program the way the kernel does on struct seccomp_data; nullopt if it uses an
 // instruction this interpreter does not know (the test then fails instead of guessing).
 std::optional<std::uint32_t> run(const BpfProgram& prog, std::uint32_t arch, std::int32_t nr,
-                                 const std::array<std::uint64_t, 6>& args) {
+                                 const std::array<std::uint64_t, 6>& args,
+                                 std::uint64_t instruction_pointer = 0x401000) {
   seccomp_data data{};
   data.nr = nr;
   data.arch = arch;
+  data.instruction_pointer = instruction_pointer;
   for (std::size_t i = 0; i < args.size(); ++i) {
     data.args[i] = args[i];
   }
@@ -208,6 +211,28 @@ TEST_CASE("build_filter: which calls notify") {
   }
 }
 #endif
+
+TEST_CASE("build_filter: the fast path's stub is let through, only there and only on x86-64") {
+  Result<BpfProgram> with_stub =
+      build_filter(resolve_table(traced_syscalls()), FilterOptions{.fast_path_stub = true});
+  REQUIRE(with_stub.ok());
+  const int read = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "read");
+  const std::array<std::uint64_t, 6> one_byte{3, 0x1000, 1};
+  CHECK(run(*with_stub, AUDIT_ARCH_X86_64, read, one_byte, ROAR_FAST_PATH_STUB_RETURN) ==
+        SECCOMP_RET_ALLOW);
+  // Anywhere else, and without the option, the same call is notified.
+  CHECK(run(*with_stub, AUDIT_ARCH_X86_64, read, one_byte) == SECCOMP_RET_USER_NOTIF);
+  CHECK(run(*with_stub, AUDIT_ARCH_X86_64, read, one_byte, ROAR_FAST_PATH_STUB) ==
+        SECCOMP_RET_USER_NOTIF);
+  CHECK(run(*with_stub, AUDIT_ARCH_X86_64, read, one_byte,
+            ROAR_FAST_PATH_STUB_RETURN + (1ULL << 32)) == SECCOMP_RET_USER_NOTIF);
+  CHECK(run(program(), AUDIT_ARCH_X86_64, read, one_byte, ROAR_FAST_PATH_STUB_RETURN) ==
+        SECCOMP_RET_USER_NOTIF);
+  // An ia32 call from that address (int 0x80 there) is no fast-path call.
+  CHECK(run(*with_stub, AUDIT_ARCH_I386, 3, one_byte, ROAR_FAST_PATH_STUB_RETURN) ==
+        SECCOMP_RET_USER_NOTIF);
+  CHECK(with_stub->instructions.size() == program().instructions.size() + 7);
+}
 
 TEST_CASE("filter_listing: every traced name, USER_NOTIF and the argument conditions") {
   const std::vector<ResolvedSyscall> resolved = resolve_table(traced_syscalls());

@@ -48,6 +48,7 @@ struct SyscallArgs {
   std::uint64_t clone_range = 0;  // address of struct file_clone_range
   std::uint64_t iocb_count = 0;
   std::uint64_t iocb_array = 0;  // address of the iocb pointer array
+  std::uint64_t registration = 0;  // address of struct roar_fast_path_registration
 };
 
 // Decodes `regs` (seccomp_data.args) of a call described by `spec` on `abi`. Integer arguments

@@ -63,6 +63,7 @@ enum class ArgRole : std::uint8_t {
   kIocbCount,     // number of iocbs io_submit is given; zero moves nothing
   kIocbArray,     // struct iocb** of io_submit (pointers as wide as the ABI's)
   kIoctlRequest,  // the request of an ioctl: the row's `when` picks which one
+  kRegistration,  // struct roar_fast_path_registration* of the preload library's registration
 };
 
 // What the call does to files, as far as attribution is concerned.
@@ -75,6 +76,7 @@ enum class Effect : std::uint8_t {
   kClone,         // kFdOut's file shares kFdIn's extents (reflink): read and written, if it worked
   kAioSubmit,     // Linux AIO: each iocb is a pread/pwrite (vectored or not) of its own fd
   kUnattributed,  // may move file bytes in a way no rule decodes: the report is incomplete
+  kFastPathRegistration,  // the preload library offers a thread's table (fast_path_abi.h)
   kClose,         // kFdClosed is released
   kCloseRange,    // kFdFirst..kFdLast are released (or marked close-on-exec)
   kOpen,          // an open that truncates: reading back through its descriptor is no read

@@ -1,0 +1,51 @@
+/* The fast path's contract between the tracer and its preload library (C, for both sides).
+ *
+ * A traced thread that has loaded the library skips the notification of a read or write whose
+ * outcome the supervisor has already recorded for it. The library registers a table per thread
+ * (a page of its own memory that only the supervisor writes, through /proc/PID/mem); it makes a
+ * call without a notification only where the supervisor set the flag of that descriptor and
+ * direction, and only through the one syscall instruction at ROAR_FAST_PATH_STUB, which the
+ * filter lets through by its address. Everything else, and every program without the library,
+ * is notified as before. */
+#ifndef ROAR_SECCOMP_FAST_PATH_ABI_H
+#define ROAR_SECCOMP_FAST_PATH_ABI_H
+
+#include <stdint.h>
+
+/* The page the library maps at a fixed address, holding `syscall; ret` at its start. The filter
+ * allows every x86-64 call whose instruction pointer (the address after the syscall instruction)
+ * is ROAR_FAST_PATH_STUB + 2. Far from the program (PIE loads near 0x5555_5555_0000), the heap
+ * and the mappings (which grow down from below the stack near 0x7fff_ffff_ffff). */
+#define ROAR_FAST_PATH_STUB 0x600000000000ULL
+#define ROAR_FAST_PATH_STUB_RETURN (ROAR_FAST_PATH_STUB + 2U)
+
+/* Registration of a thread's table: ioctl(-1, ROAR_FAST_PATH_REGISTER, &registration). The filter
+ * notifies it; the supervisor answers 0 (the table is in use) or fails it (ENOSYS: the fast path
+ * is off; EBADF: no tracer, the kernel's own answer for descriptor -1). _IOW('r', 0xf5, 16 bytes). */
+#define ROAR_FAST_PATH_REGISTER 0x401072f5U
+#define ROAR_FAST_PATH_VERSION 1U
+
+struct roar_fast_path_registration {
+  uint32_t version;
+  uint32_t descriptors; /* entries in the table's flags[] */
+  uint64_t table;       /* address of the thread's struct roar_fast_path_table */
+};
+
+/* Bits of flags[fd]: what the supervisor has recorded for this thread and descriptor. */
+#define ROAR_FAST_PATH_READ 1U
+#define ROAR_FAST_PATH_WRITE 2U
+
+/* One thread's table: a page of its own private memory (MADV_WIPEONFORK, so a child of fork
+ * starts without one). `owner` is the thread's id: a process sharing the memory without being the
+ * thread (vfork, posix_spawn, clone(CLONE_VM)) finds another id there and takes the notified
+ * path. `enabled` is cleared by the supervisor while a call of the thread waits to be settled at
+ * its next notification (a rename, a truncating open). */
+struct roar_fast_path_table {
+  int32_t owner;
+  uint32_t enabled;
+  uint8_t flags[4088];
+};
+
+#define ROAR_FAST_PATH_DESCRIPTORS 4088U
+
+#endif
