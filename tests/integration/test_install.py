@@ -23,6 +23,8 @@ LAYOUT = {
     "bin/roar-tracer-seccomp": "roar-seccomp",
     "bin/roar-seccomp-report": None,
     "bin/roar-seccomp-filter": None,
+    # The fast path's preload library, found from bin/ as ../lib/roar-seccomp/ (x86-64 only).
+    "lib/roar-seccomp/libroar-seccomp-fast.so": None,
     "share/man/man1/roar-seccomp.1.gz": None,
     "share/man/man1/roar-tracer-seccomp.1.gz": "roar-seccomp.1.gz",
     "share/man/man1/roar-seccomp-report.1.gz": None,
