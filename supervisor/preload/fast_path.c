@@ -87,25 +87,34 @@ static void forget_table(void* table) {
   munmap(table, sizeof(struct roar_fast_path_table));
 }
 
-/* Asks the supervisor to take this thread's table. Only libc's notified path is used here. */
-static void register_thread(void) {
+/* Asks the supervisor to take this thread's table: `page`, or a new one. Only libc's notified
+ * path is used here. The page is read-only to the process: only the supervisor writes it. */
+static void register_thread(void* page) {
   if (g_disabled) {
     t_state = kRefused;
     return;
   }
-  void* page = mmap(NULL, sizeof(struct roar_fast_path_table), PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) {
-    t_state = kRefused;
-    return;
+  if (page == NULL) {
+    page = mmap(NULL, sizeof(struct roar_fast_path_table), PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) {
+      t_state = kRefused;
+      return;
+    }
+    /* A child of fork gets this page zeroed: no owner, so it registers it again for itself. */
+    if (madvise(page, sizeof(struct roar_fast_path_table), MADV_WIPEONFORK) != 0 ||
+        mprotect(page, sizeof(struct roar_fast_path_table), PROT_READ) != 0) {
+      munmap(page, sizeof(struct roar_fast_path_table));
+      t_state = kRefused;
+      return;
+    }
   }
-  /* A child of fork gets this page zeroed: no owner, so it registers tables of its own. */
-  madvise(page, sizeof(struct roar_fast_path_table), MADV_WIPEONFORK);
   struct roar_fast_path_registration registration = {ROAR_FAST_PATH_VERSION,
                                                      ROAR_FAST_PATH_DESCRIPTORS,
                                                      (uint64_t)(uintptr_t)page};
   if (syscall(SYS_ioctl, -1, ROAR_FAST_PATH_REGISTER, &registration) != 0) {
     munmap(page, sizeof(struct roar_fast_path_table));
+    t_table = NULL;
     g_disabled = 1; /* no tracer, or it said no: the same for every thread */
     t_state = kRefused;
     return;
@@ -130,11 +139,9 @@ static int fast(int fd, unsigned direction) {
 /* Called on the notified path: sets up the table of a thread that has none yet. */
 static void slow(void) {
   if (t_state == kUnknown) {
-    register_thread();
+    register_thread(NULL);
   } else if (t_state == kRegistered && t_table->owner == 0) {
-    t_state = kUnknown; /* a child of fork: its copy of the page was wiped */
-    t_table = NULL;
-    register_thread();
+    register_thread(t_table); /* a child of fork: its copy of the page was wiped */
   }
 }
 

@@ -21,6 +21,7 @@ class ProcContext {
 
   [[nodiscard]] int proc_dir() const noexcept { return proc_dir_.get(); }
   [[nodiscard]] const ProcPids& pids() const noexcept { return pids_; }
+  [[nodiscard]] ViewCapabilities caps() const noexcept { return caps_; }
 
  private:
   ProcContext(UniqueFd proc_dir, ProcPids pids, FuseMounts fuse, ViewCapabilities caps)
