@@ -72,9 +72,10 @@ PreflightCheck check_probe_run() {
       "printf roar-seccomp-preflight > '" + probe + "' && cat '" + probe + "' > /dev/null";
   const pid_t pid = fork();
   if (pid == 0) {
-    const int err = open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (err < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err, 2) < 0) {
+    const UniqueFd err(open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    const UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!err || !null || dup2(null.get(), 0) < 0 || dup2(null.get(), 1) < 0 ||
+        dup2(err.get(), 2) < 0) {
       _exit(125);
     }
     execl("/proc/self/exe", "roar-seccomp", "-q", report.c_str(), "/bin/sh", "-c", script.c_str(),

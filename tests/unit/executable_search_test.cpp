@@ -13,41 +13,24 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace roar::seccomp {
 namespace {
 
 namespace fs = std::filesystem;
 using Paths = std::vector<std::string>;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "roar-unit-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] std::string str() const { return path_.string(); }
-  // Creates the file `name` in the directory with permission bits `mode`; returns its path.
-  [[nodiscard]] std::string file(const std::string& name, fs::perms mode) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p) << "#!/bin/sh\n";
-    fs::permissions(p, mode);
-    return p.string();
-  }
-
- private:
-  fs::path path_;
-};
-
 constexpr fs::perms kExecutable = fs::perms::owner_all;
 constexpr fs::perms kNotExecutable = fs::perms::owner_read | fs::perms::owner_write;
+
+// Creates the file `name` in `dir` with permission bits `mode`; returns its path.
+std::string make_file(const TempDir& dir, const std::string& name, fs::perms mode) {
+  const std::string path = dir / name;
+  std::ofstream(path) << "#!/bin/sh\n";
+  fs::permissions(path, mode);
+  return path;
+}
 
 // Runs preflight's lookup from `dir` as the cwd, so that empty PATH entries mean `dir`.
 std::string resolve_in(const std::string& dir, const std::string& name, const char* path) {
@@ -78,8 +61,8 @@ TEST_CASE("executable_candidates: the places execvp tries, in order") {
 
 TEST_CASE("ExecSearch: the errno a search by execve ends with") {
   TempDir dir;
-  const std::string exists = dir.file("present", kNotExecutable);
-  const std::string missing = dir.str() + "/missing";
+  const std::string exists = make_file(dir, "present", kNotExecutable);
+  const std::string missing = dir / "missing";
 
   SUBCASE("nothing tried or nothing found: not found") {
     CHECK(ExecSearch().error() == ENOENT);
@@ -97,7 +80,7 @@ TEST_CASE("ExecSearch: the errno a search by execve ends with") {
   SUBCASE("EACCES for something that does not exist (a locked directory) is not found") {
     ExecSearch search;
     CHECK(search.failed(missing, EACCES));
-    CHECK(search.failed(dir.str() + "/also-missing", ENOENT));
+    CHECK(search.failed(dir / "also-missing", ENOENT));
     CHECK(search.error() == ENOENT);
   }
   SUBCASE("the entries execvp skips: stale, absent or slow file systems") {
@@ -120,18 +103,18 @@ TEST_CASE("resolve_command: the first executable regular file among the candidat
   TempDir second;
   TempDir cwd;
   const std::string path = first.str() + ":" + second.str();
-  static_cast<void>(first.file("tool", kNotExecutable));
-  const std::string tool = second.file("tool", kExecutable);
-  fs::create_directory(fs::path(first.str()) / "dir");
-  const std::string dir = second.file("dir", kExecutable);
-  const std::string only_here = cwd.file("only-here", kExecutable);
+  static_cast<void>(make_file(first, "tool", kNotExecutable));
+  const std::string tool = make_file(second, "tool", kExecutable);
+  fs::create_directory(first / "dir");
+  const std::string dir = make_file(second, "dir", kExecutable);
+  static_cast<void>(make_file(cwd, "only-here", kExecutable));
 
   CHECK(resolve_command("", path.c_str()).empty());
   CHECK(resolve_command("tool", path.c_str()) == tool);
   CHECK(resolve_command("dir", path.c_str()) == dir);
   CHECK(resolve_command("nothing", path.c_str()).empty());
   CHECK(resolve_command(tool, nullptr) == tool);
-  CHECK(resolve_command(first.str() + "/tool", nullptr).empty());
+  CHECK(resolve_command(first / "tool", nullptr).empty());
   SUBCASE("found in the cwd through an empty entry: given as ./NAME") {
     CHECK(resolve_in(cwd.str(), "only-here", (":" + path).c_str()) == "./only-here");
     CHECK(resolve_in(cwd.str(), "only-here", (path + ":").c_str()) == "./only-here");
