@@ -34,6 +34,7 @@ struct TracingSetup {
   static std::optional<TracingSetup> prepare(const Logger& log);
 };
 
+// The command, launched and waiting or running, and how it is traced.
 struct LaunchedRun {
   LaunchedChild child;
   TracingMode mode;

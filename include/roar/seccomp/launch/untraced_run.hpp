@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "roar/seccomp/launch/run_root.hpp"
 #include "roar/seccomp/report/report.hpp"
