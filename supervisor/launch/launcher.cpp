@@ -6,12 +6,13 @@
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <cstdlib>
 
+#include "roar/seccomp/launch/executable_search.hpp"
+#include "roar/seccomp/launch/exit_status.hpp"
 #include "roar/seccomp/util/fd_passing.hpp"
 #include "roar/seccomp/util/seccomp_compat.hpp"
 
@@ -31,36 +32,12 @@ struct WireReport {
 struct ExecPlan {
   std::vector<std::string> candidates;  // paths to try, in PATH order
   std::vector<char*> argv;
-  std::vector<std::string> fallback_storage;
   std::vector<char*> fallback_argv;  // /bin/sh FILE ARGS... for a file the kernel cannot run
   sock_fprog program{};
   sigset_t mask{};
   bool no_new_privs = true;
   pid_t parent = 0;
 };
-
-std::vector<std::string> path_candidates(const std::string& name) {
-  if (name.empty()) {
-    return {};
-  }
-  if (name.find('/') != std::string::npos) {
-    return {name};
-  }
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/bin:/usr/bin";  // glibc's _CS_PATH
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t colon = dirs.find(':', start);
-    std::string dir =
-        dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-    out.push_back(dir.empty() ? name : dir + "/" + name);  // an empty entry means the cwd
-    if (colon == std::string::npos) {
-      return out;
-    }
-    start = colon + 1;
-  }
-}
 
 void report(int control, LaunchStage stage, int error) {
   const WireReport r{static_cast<std::int32_t>(stage), error};
@@ -78,11 +55,11 @@ bool send_listener(int control, int listener) {
   // Killed with the tracer rather than left running with every traced call failing (ENOSYS).
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != plan.parent) {
     report(control, LaunchStage::kSetup, errno);
-    _exit(125);
+    _exit(kExitTracerFailed);
   }
   if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     report(control, LaunchStage::kSetup, errno);
-    _exit(125);
+    _exit(kExitTracerFailed);
   }
   // WAIT_KILLABLE_RECV (5.19) keeps a received notification from being abandoned by a
   // non-fatal signal (Go's preemption signals would otherwise restart calls over and over).
@@ -102,14 +79,13 @@ bool send_listener(int control, int listener) {
     report(control, LaunchStage::kFilter, errno);
     char go = 0;
     if (recv(control, &go, 1, 0) != 1 || go != kGoUntraced) {
-      _exit(125);
+      _exit(kExitTracerFailed);
     }
   } else if (!send_listener(control, static_cast<int>(listener))) {
     // From here on a traced call blocks until the tracer holds the listener and answers.
-    _exit(125);
+    _exit(kExitTracerFailed);
   }
-  int error = ENOENT;
-  bool denied = false;
+  ExecSearch search;
   for (const std::string& candidate : plan.candidates) {
     execve(candidate.c_str(), plan.argv.data(), environ);
     if (errno == ENOEXEC) {
@@ -117,26 +93,12 @@ bool send_listener(int control, int listener) {
       argv[1] = const_cast<char*>(candidate.c_str());
       execve("/bin/sh", argv, environ);
     }
-    error = errno;
-    // Like execvp, keep searching past missing entries. Unlike it, remember EACCES only for a
-    // file that exists: a PATH directory we may not search does not make a missing command
-    // "not executable" (126 instead of 127). stat(2) is not traced, so it is safe here.
-    struct stat st;
-    if (error == EACCES && stat(candidate.c_str(), &st) != 0) {
-      error = ENOENT;
-    }
-    if (error == EACCES) {
-      denied = true;
-    } else if (error != ENOENT && error != ENOTDIR && error != ESTALE && error != ENODEV &&
-               error != ETIMEDOUT) {
+    if (!search.failed(candidate, errno)) {
       break;
     }
   }
-  if (denied && (error == ENOENT || error == ENOTDIR)) {
-    error = EACCES;
-  }
-  report(control, LaunchStage::kExec, error);
-  _exit(error == ENOENT || error == ENOTDIR ? 127 : 126);
+  report(control, LaunchStage::kExec, search.error());
+  _exit(exit_code_of_exec_error(search.error()));
 }
 
 }  // namespace
@@ -152,7 +114,7 @@ bool has_cap_sys_admin() noexcept {
 
 Result<LaunchedChild> launch(const LaunchRequest& request) {
   ExecPlan plan;
-  plan.candidates = path_candidates(request.command.at(0));
+  plan.candidates = executable_candidates(request.command.at(0), std::getenv("PATH"));
   for (const std::string& arg : request.command) {
     plan.argv.push_back(const_cast<char*>(arg.c_str()));
   }

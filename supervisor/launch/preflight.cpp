@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "roar/seccomp/filters/filter_builder.hpp"
 #include "roar/seccomp/filters/syscall_table.hpp"
 #include "roar/seccomp/launch/diagnostics.hpp"
+#include "roar/seccomp/launch/executable_search.hpp"
 #include "roar/seccomp/report/json.hpp"
 #include "roar/seccomp/report/report.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"
@@ -72,9 +72,10 @@ PreflightCheck check_probe_run() {
       "printf roar-seccomp-preflight > '" + probe + "' && cat '" + probe + "' > /dev/null";
   const pid_t pid = fork();
   if (pid == 0) {
-    const int err = open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (err < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err, 2) < 0) {
+    const UniqueFd err(open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    const UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!err || !null || dup2(null.get(), 0) < 0 || dup2(null.get(), 1) < 0 ||
+        dup2(err.get(), 2) < 0) {
       _exit(125);
     }
     execl("/proc/self/exe", "roar-seccomp", "-q", report.c_str(), "/bin/sh", "-c", script.c_str(),
@@ -114,28 +115,6 @@ PreflightCheck check_probe_run() {
 }
 
 }  // namespace
-
-std::string resolve_command(const std::string& name) {
-  const auto executable = [](const std::string& p) {
-    struct stat st {};
-    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(p.c_str(), X_OK) == 0;
-  };
-  if (name.empty()) {
-    return {};
-  }
-  if (name.find('/') != std::string::npos) {
-    return executable(name) ? name : std::string();
-  }
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "/bin:/usr/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (executable(candidate)) {
-      return candidate;
-    }
-  }
-  return {};
-}
 
 std::string to_json(const PreflightResult& r) {
   JsonWriter w;
@@ -186,7 +165,7 @@ int run_preflight(const Options& options, const Logger& log) {
   std::string missing_command;
   if (!options.preflight_command.empty()) {
     result.command_checked = options.preflight_command;
-    const std::string resolved = resolve_command(options.preflight_command);
+    const std::string resolved = resolve_command(options.preflight_command, std::getenv("PATH"));
     if (resolved.empty()) {
       missing_command = options.preflight_command;
       result.checks.push_back({"command", false, "not found on PATH: " + missing_command});

@@ -12,4 +12,9 @@ std::string Error::message() const {
   return context + ": " + std::strerror(code);
 }
 
+const char* Error::what() const {
+  what_ = message();
+  return what_.c_str();
+}
+
 }  // namespace roar::seccomp

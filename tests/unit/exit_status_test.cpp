@@ -1,10 +1,12 @@
-// Tests of exit_code_of: a waitpid status as the shell reports it.
+// Tests of the exit codes: a waitpid status as the shell reports it, exec errors, a run's code.
 #include "roar/seccomp/launch/exit_status.hpp"
 
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace roar::seccomp {
 namespace {
@@ -36,6 +38,22 @@ TEST_CASE("exit_code_of") {
   CHECK(kExitTracerFailed == 125);
   CHECK(kExitNotExecutable == 126);
   CHECK(kExitNotFound == 127);
+}
+
+TEST_CASE("exit_code_of_exec_error: 127 when nothing was found, 126 otherwise") {
+  CHECK(exit_code_of_exec_error(ENOENT) == kExitNotFound);
+  CHECK(exit_code_of_exec_error(ENOTDIR) == kExitNotFound);
+  CHECK(exit_code_of_exec_error(EACCES) == kExitNotExecutable);
+  CHECK(exit_code_of_exec_error(E2BIG) == kExitNotExecutable);
+  CHECK(exit_code_of_exec_error(ENOSYS) == kExitNotExecutable);
+}
+
+TEST_CASE("exit_code_of_run: the exec's failure first, then the root's status") {
+  const int exited_3 = status_of_child([] { _exit(3); });
+  CHECK(exit_code_of_run(std::nullopt, exited_3) == 3);
+  CHECK(exit_code_of_run(ENOENT, exited_3) == kExitNotFound);
+  CHECK(exit_code_of_run(EACCES, std::nullopt) == kExitNotExecutable);
+  CHECK(exit_code_of_run(std::nullopt, std::nullopt) == kExitTracerFailed);
 }
 
 }  // namespace roar::seccomp

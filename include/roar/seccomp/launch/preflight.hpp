@@ -26,9 +26,6 @@ struct PreflightResult {
 // The exact JSON object roar parses: backend, ok, summary, command_checked, warnings, checks.
 std::string to_json(const PreflightResult& result);
 
-// Looks `name` up on PATH like execvp; the resolved path, or empty if nothing executable exists.
-std::string resolve_command(const std::string& name);
-
 // Runs the checks, prints the result (JSON with --json) and returns 0 if ok, else 1.
 int run_preflight(const Options& options, const Logger& log);
 

@@ -1,0 +1,52 @@
+// TracingMode: how a run traces its command (a listener of its own, through an outer
+// roar-seccomp, or not at all), settled when the launched child says whether its filter went in.
+#pragma once
+
+#include <signal.h>
+
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "roar/seccomp/filters/filter_builder.hpp"
+#include "roar/seccomp/filters/syscall_index.hpp"
+#include "roar/seccomp/launch/cli.hpp"
+#include "roar/seccomp/launch/launcher.hpp"
+#include "roar/seccomp/launch/nested_tracing.hpp"
+#include "roar/seccomp/launch/own_tracing.hpp"
+#include "roar/seccomp/launch/untraced_run.hpp"
+#include "roar/seccomp/proc/proc_context.hpp"
+#include "roar/seccomp/util/logger.hpp"
+
+namespace roar::seccomp {
+
+// Each alternative has a report() to call once the tree is reaped.
+using TracingMode = std::variant<OwnTracing, NestedTracing, UntracedRun>;
+
+// What tracing needs that can fail before anything is launched: the traced calls on this
+// machine, the filter built from them, and the view of /proc.
+struct TracingSetup {
+  std::vector<ResolvedSyscall> syscalls;
+  BpfProgram filter;
+  ProcContext proc;
+
+  // nullopt after saying what failed.
+  static std::optional<TracingSetup> prepare(const Logger& log);
+};
+
+// The command, launched and waiting or running, and how it is traced.
+struct LaunchedRun {
+  LaunchedChild child;
+  TracingMode mode;
+};
+
+// Launches options.command with the filter (without it where tracing_impossible_here says it
+// cannot work) and starts the mode the child's first report allows: own tracing with the
+// listener it sent; else, when another listener holds the process (EBUSY), tracing by an outer
+// roar-seccomp; else untraced if --if-untraceable run says so. nullopt after saying why the run
+// cannot go on (exit 125); the command never ran. `setup` must outlive the run.
+std::optional<LaunchedRun> launch_traced(const Options& options, TracingSetup& setup,
+                                         const sigset_t& caller_mask, double start_time,
+                                         const Logger& log);
+
+}  // namespace roar::seccomp

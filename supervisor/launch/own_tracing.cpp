@@ -1,0 +1,98 @@
+// OwnTracing: wiring the listener, the handler and the supervisor thread, and stopping them.
+#include "roar/seccomp/launch/own_tracing.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <optional>
+#include <thread>
+
+#include "roar/seccomp/attribution/run_record.hpp"
+#include "roar/seccomp/attribution/run_report.hpp"
+#include "roar/seccomp/notify/listener.hpp"
+#include "roar/seccomp/notify/nested_run_socket.hpp"
+#include "roar/seccomp/notify/supervisor.hpp"
+#include "roar/seccomp/proc/process_watcher.hpp"
+
+namespace roar::seccomp {
+
+struct OwnTracing::Session {
+  Session(Listener adopted, ProcContext& proc_context, double started, const Logger& logger)
+      : listener(std::move(adopted)), proc(proc_context), start_time(started), log(logger) {}
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() { stop(); }
+
+  void stop() noexcept {
+    if (!thread.joinable()) {
+      return;
+    }
+    const std::uint64_t one = 1;
+    static_cast<void>(::write(stop_fd.get(), &one, sizeof one));
+    thread.join();
+  }
+
+  Listener listener;
+  ProcContext& proc;
+  double start_time;
+  const Logger& log;
+  RunRecord record;
+  std::optional<SyscallIndex> index;
+  std::optional<EpollProcessWatcher> watcher;
+  std::optional<NestedRunServer> nested_run_server;
+  std::optional<NotificationHandler> handler;
+  std::optional<Supervisor> supervisor;
+  UniqueFd stop_fd;  // an eventfd: written once the tree is gone
+  std::thread thread;
+};
+
+OwnTracing::OwnTracing(std::unique_ptr<Session> session) noexcept : session_(std::move(session)) {}
+OwnTracing::OwnTracing(OwnTracing&&) noexcept = default;
+OwnTracing& OwnTracing::operator=(OwnTracing&&) noexcept = default;
+OwnTracing::~OwnTracing() = default;
+
+Result<OwnTracing> OwnTracing::start(UniqueFd listener, const RunRoot& root,
+                                     const LauncherExec& exec, bool allow_io_uring,
+                                     const std::vector<ResolvedSyscall>& syscalls,
+                                     ProcContext& proc, const Logger& log) {
+  Result<Listener> adopted = Listener::adopt(std::move(listener));
+  if (!adopted) {
+    return adopted.error();
+  }
+  auto s = std::make_unique<Session>(std::move(adopted.value()), proc, root.start_time, log);
+  if (!s->listener.enable_sync_wakeup()) {
+    log.info("SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP unavailable (Linux < 6.6): slower round trips");
+  }
+  root.add_to(s->record.processes);
+  s->index.emplace(syscalls);
+  if (Result<EpollProcessWatcher> watcher = EpollProcessWatcher::create()) {
+    s->watcher.emplace(std::move(watcher.value()));
+  }
+  if (Result<NestedRunServer> nest = NestedRunServer::listen(proc.proc_dir())) {
+    s->nested_run_server.emplace(std::move(nest.value()));
+  } else {
+    log.info("nested runs cannot reach this one: %s", nest.error().what());
+  }
+  EpollProcessWatcher* watcher = s->watcher ? &*s->watcher : nullptr;
+  s->handler.emplace(*s->index, s->record, exec, allow_io_uring, watcher);
+  s->stop_fd.reset(eventfd(0, EFD_CLOEXEC));
+  s->supervisor.emplace(s->listener, *s->handler, watcher,
+                        s->nested_run_server ? &*s->nested_run_server : nullptr, proc,
+                        s->stop_fd.get(), log);
+  Session* session = s.get();
+  s->thread = std::thread([session] { session->supervisor->run(); });
+  return OwnTracing(std::move(s));
+}
+
+Report OwnTracing::report() {
+  Session& s = *session_;
+  s.stop();
+  ProcTraceeView final_state = s.proc.view(0);
+  s.handler->settle_remaining(final_state);
+  Report report = build_report(s.record, s.start_time, unix_now());
+  report.complete = !s.record.incomplete;
+  s.log.debug("%llu notifications", static_cast<unsigned long long>(s.record.notifications));
+  return report;
+}
+
+}  // namespace roar::seccomp
