@@ -424,8 +424,9 @@ def test_inner_command_that_leaves_a_background_process():
         write(os.path.join(work, "in"), CONTENT)
         inner_report = os.path.join(reports, "inner.msgpack")
         # The subshell outlives the inner root; the inner run waits for it, and it stays in the
-        # inner subtree although it is re-parented (to the inner tracer, a subreaper).
-        cmd = ["sh", "-c", "(sleep 1; cat in > late) >/dev/null 2>&1 & true"]
+        # inner subtree although it is re-parented (to the inner tracer, a subreaper). It sleeps
+        # twice as long as the wait goes unannounced (1 s), so that the announcement always comes.
+        cmd = ["sh", "-c", "(sleep 2; cat in > late) >/dev/null 2>&1 & true"]
         outer = trace(inner_argv(inner_report, cmd), work)
         ok(outer)
         assert read_bytes(os.path.join(work, "late")) == CONTENT
@@ -435,7 +436,7 @@ def test_inner_command_that_leaves_a_background_process():
         root = inner.root()["pid"]
         assert len(inner.processes()) == 3, summary(inner)
         cat = process_with(inner, ["cat", "in"])  # the subshell exec'd its last command
-        sleep = process_with(inner, ["sleep", "1"])
+        sleep = process_with(inner, ["sleep", "2"])
         assert cat["parent_pid"] == root and sleep["parent_pid"] == cat["pid"], summary(inner)
         assert_files(inner, reads={"in"}, writes={"late"}, opened_only=set())
         assert record(inner, work, "late")["written_threads"] == [cat["pid"]]
