@@ -1,6 +1,6 @@
-// NotificationHandler: the per-notification pipeline over its parts (process discovery, pending
-// checks, attribution, the fd cache, nested runs). Everything is read in prepare() and recorded
-// in commit().
+// NotificationHandler: the per-notification pipeline: prepare() reads, commit() records.
+//
+// The parts it runs: process discovery, pending checks, attribution, the fd cache, nested runs.
 #include "roar/seccomp/notify/notification_handler.hpp"
 
 #include <unistd.h>

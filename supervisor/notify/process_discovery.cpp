@@ -1,5 +1,4 @@
-// ProcessDiscovery: which process a trapping thread belongs to, the processes found through their
-// parents, and the descriptor-table checks that decide what the fd cache may keep.
+// ProcessDiscovery: the caller's process, the children found through it, descriptor tables.
 #include "roar/seccomp/notify/process_discovery.hpp"
 
 #include <utility>

@@ -1,5 +1,5 @@
-// ProcPath and field_after: the /proc path formatting and field parsing the ProcTraceeView
-// sources share. Private to supervisor/proc.
+// ProcPath and field_after: /proc path formatting and field parsing, shared by ProcTraceeView.
+// Private to supervisor/proc.
 #pragma once
 
 #include <algorithm>

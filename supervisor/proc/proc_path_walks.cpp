@@ -1,5 +1,7 @@
-// ProcTraceeView's path walks (PathView): paths resolved as the caller would, from its root, cwd
-// or dirfd reached through /proc, never waiting on a FUSE file system the traced tree serves.
+// ProcTraceeView's path walks (PathView): as the caller would walk, never waiting on the tree.
+//
+// Walks start from the caller's root, cwd or dirfd reached through /proc, and never wait on a
+// FUSE file system the traced tree may serve.
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>

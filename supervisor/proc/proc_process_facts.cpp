@@ -1,5 +1,6 @@
-// ProcTraceeView's process facts (ProcessView): status, argv, environment, children, pidfds and
-// descriptor-table comparison, with pids translated where /proc shows another namespace.
+// ProcTraceeView's process facts (ProcessView): status, argv, environment, children, pidfds.
+//
+// Pids are translated where /proc shows another pid namespace.
 #include <sys/syscall.h>
 #include <unistd.h>
 

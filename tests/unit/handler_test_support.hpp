@@ -1,5 +1,4 @@
-// The NotificationHandler tests' common ground: notifications by call name, a run whose root was
-// launched with known pointers, and a child process 20 of that root.
+// The NotificationHandler tests' common ground: notifications by name, a run, a process 20.
 #pragma once
 
 #include <linux/audit.h>

@@ -1,4 +1,5 @@
-// Tests of NotificationHandler: the launcher's exec, io_uring, own listeners, other calls.
+// Tests of NotificationHandler: the launcher's exec, io_uring, own listeners, nested runs, the
+// rest.
 #include "roar/seccomp/notify/notification_handler.hpp"
 
 #include <doctest/doctest.h>
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "handler_test_support.hpp"
 
@@ -134,6 +136,73 @@ TEST_CASE("NotificationHandler: a program asking for its own listener is let thr
   FakeTraceeView after_the_run;
   run.handler.settle_remaining(after_the_run);
   CHECK(run.warned("EBUSY"));
+}
+
+TEST_CASE("NotificationHandler: a nested run reports its command's subtree") {
+  Run run;
+  // Process 20 is an inner roar-seccomp; its command 21 is forked and about to exec "ls" with
+  // the argv and envp pointers it registers.
+  FakeTraceeView tracer = process_20();
+  tracer.add_file(3, "/outer-only", FdAccess{true, false}, 100);
+  run.handle(notification(20, "read", {3, 0x7000, 10}), tracer);
+  FakeTraceeView command;
+  command.thread_status = ThreadStatus{21, 20};
+  std::string array(16, '\0');
+  const std::uint64_t pointers[2] = {0x3100, 0};
+  std::memcpy(array.data(), pointers, sizeof pointers);
+  command.put_memory(0x3000, array);
+  command.put_string(0x3100, "ls");
+  command.environs[21] = nul({"A=1"});
+  const LauncherExec launched{21, 0x3000, 0x3800, 0x4000};
+  CHECK_FALSE(run.handler.start_nested_run(kRoot, launched, 1.0, command));  // not its parent
+  const std::optional<std::uint32_t> id = run.handler.start_nested_run(20, launched, 1.0, command);
+  REQUIRE(id);
+
+  // The exec with the registered pointers is the inner launcher's: the command stays "ls".
+  command.add_file(3, "/in", FdAccess{true, false}, 100);
+  run.handle(notification(21, "execve", {0x900, 0x3000, 0x4000}), command);
+  run.handle(notification(21, "read", {3, 0x7000, 10}), command);
+  CHECK(run.log.files.contains("/in", Access::kRead, 21));
+
+  FakeTraceeView final_state;
+  CHECK_FALSE(run.handler.finish_nested_run(kRoot, *id, 2.0, final_state));  // not its tracer
+  SUBCASE("finished: the subtree's report") {
+    const std::optional<Report> report = run.handler.finish_nested_run(20, *id, 2.0, final_state);
+    REQUIRE(report);
+    CHECK(report->complete);
+    REQUIRE(report->files.size() == 1);
+    CHECK(report->files[0].path == "/in");
+    REQUIRE(report->processes.size() == 1);
+    CHECK(report->processes[0].pid == 21);
+    CHECK(report->processes[0].command == std::vector<std::string>{"ls"});
+    CHECK(report->env_accessed.at("A") == "1");
+    CHECK_FALSE(run.handler.finish_nested_run(20, *id, 2.0, final_state));  // once
+  }
+  SUBCASE("its tracer went away") {
+    run.handler.drop_nested_runs_of(20);
+    CHECK_FALSE(run.handler.finish_nested_run(20, *id, 2.0, final_state));
+  }
+}
+
+TEST_CASE("NotificationHandler: a read of a file its thread already read needs nothing recorded") {
+  Run run;
+  FakeTraceeView view = process_20();
+  view.add_file(3, "/in", FdAccess{true, false}, 100, 0);
+  const Regs read3{3, 0x7000, 10};
+  run.handle(notification(20, "read", read3), view);  // first sighting: not watched yet
+  run.handle(notification(20, "read", read3), view);  // watched: the link is stored
+  const int reads = view.calls.fd_link + view.calls.status;
+  CHECK(run.handler.prepare(notification(20, "read", read3), view).nothing_to_record());
+  CHECK(view.calls.fd_link + view.calls.status == reads);
+
+  SUBCASE("another file is news") {
+    view.add_file(4, "/other", FdAccess{true, false}, 100, 0);
+    CHECK_FALSE(
+        run.handler.prepare(notification(20, "read", {4, 0x7000, 10}), view).nothing_to_record());
+  }
+  SUBCASE("so is another thread's read") {
+    CHECK_FALSE(run.handler.prepare(notification(21, "read", read3), view).nothing_to_record());
+  }
 }
 
 TEST_CASE("NotificationHandler: other notifications") {

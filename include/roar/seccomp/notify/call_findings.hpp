@@ -1,5 +1,4 @@
-// CallFindings: what NotificationHandler::prepare() learned about one notified call, and what
-// commit() is to record once the notification proved valid.
+// CallFindings: what prepare() learned about one notified call, and what commit() records.
 #pragma once
 
 #include <optional>

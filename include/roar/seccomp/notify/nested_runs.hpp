@@ -1,5 +1,7 @@
-// NestedRuns: the records kept apart for nested runs (a roar-seccomp inside the traced tree asks
-// for its command's subtree), and the programs refused a listener of their own, as they are.
+// NestedRuns: the records kept apart for nested runs, and the listener refusals they explain.
+//
+// A roar-seccomp inside the traced tree cannot have a listener of its own; it asks this run for
+// its command's subtree (nested_run_socket.hpp), and asking for a listener was no news then.
 #pragma once
 
 #include <cstdint>

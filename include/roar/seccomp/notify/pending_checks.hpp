@@ -1,5 +1,7 @@
-// PendingChecks: the calls whose outcome shows only after they returned, kept until they can be
-// settled: when the same thread traps again, or at the end against the file system.
+// PendingChecks: the calls settled only after they returned, kept until their thread traps again.
+//
+// A check is settled when the same thread traps again (its call has returned by then), or, if the
+// thread will not, at the end against what the file system shows.
 #pragma once
 
 #include <optional>

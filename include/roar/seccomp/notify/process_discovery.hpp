@@ -1,5 +1,7 @@
-// ProcessDiscovery: finding the traced tree's processes and threads as they trap, or through their
-// parents, and what their descriptor tables mean for the fd cache.
+// ProcessDiscovery: which processes and threads the traced tree has, learned as they trap.
+//
+// Processes are found as they trap, or through their parents; their descriptor tables decide
+// what the fd cache may keep.
 #pragma once
 
 #include <cstdint>

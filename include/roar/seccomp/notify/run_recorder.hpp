@@ -1,5 +1,6 @@
-// RunRecorder: records what a call showed in the run's record and in the record of every nested
-// run its process belongs to, so that each nested run's report holds what its subtree did.
+// RunRecorder: each record made in the run's record and in every nested run of the caller.
+//
+// So that each nested run's report holds what its subtree did, and the run's all of it.
 #pragma once
 
 #include <optional>

@@ -1,5 +1,6 @@
-// The system calls behind every /proc read: small text files, magic links, statx, directory
-// listings and opens below a directory, each bounded and each unable to wait on the traced tree.
+// The bounded system calls behind /proc reads: text files, magic links, statx, listings, opens.
+//
+// Each is a single bounded call (or a few) that cannot wait on the traced tree.
 #pragma once
 
 #include <optional>
