@@ -69,10 +69,11 @@ TEST_CASE("CallFindings: anything found in any group is to be recorded") {
       {"/proc refused", [](ToRecord& r) { r.losses.denied = true; }},
       {"a walk refused", [](ToRecord& r) { r.losses.walk_refused = true; }},
   };
-  for (const auto& [what, change] : changes) {
-    CAPTURE(std::string(what));
+  for (const auto& change : changes) {
+    const std::string what = change.first;
+    CAPTURE(what);
     CallFindings found = read_call();
-    change(found.to_record);
+    change.second(found.to_record);
     CHECK_FALSE(found.to_record.empty());
     CHECK_FALSE(found.nothing_to_record());
   }
