@@ -21,7 +21,7 @@ NotificationHandler::NotificationHandler(const SyscallIndex& index, RunRecord& l
     : index_(index),
       log_(log),
       allow_io_uring_(allow_io_uring),
-      processes_(log.processes, watcher, fd_cache_, getpid()),
+      discovery_(log.processes, watcher, fd_cache_, getpid()),
       launches_(launcher),
       nested_runs_(log.processes),
       recorder_(log, nested_runs_) {}
@@ -35,7 +35,7 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
     return found;
   }
   ToRecord& to_record = found.to_record;
-  found.pid = processes_.see_caller(n.tid, view, to_record.processes);
+  found.pid = discovery_.see_caller(n.tid, view, to_record.processes);
   // The caller's previous call has returned: settle what it left pending.
   if (const PendingCheck* check = pending_.to_settle(n.tid, found.pid)) {
     to_record.settled = settle(*check, view, log_.files);
@@ -51,7 +51,7 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
     case Effect::kExitProcess:
     case Effect::kWait:
       if (found.pid) {
-        processes_.see_children(*found.pid, view, to_record.processes);
+        discovery_.see_children(*found.pid, view, to_record.processes);
       }
       break;
     case Effect::kDenyIoUring: found.error = allow_io_uring_ ? 0 : ENOSYS; break;
@@ -100,7 +100,7 @@ void NotificationHandler::record(CallFindings& found) {
     recorder_.settlement(*to_record.settled, tid, pid);
   }
   const bool orphan = to_record.processes.orphan_without_parent;
-  processes_.apply(std::move(to_record.processes), tid, pid);
+  discovery_.apply(std::move(to_record.processes), tid, pid);
   if (pid) {
     for (auto& [fd, link] : to_record.fd_links) {
       fd_cache_.insert(*pid, fd, std::move(link));
@@ -209,7 +209,7 @@ void NotificationHandler::commit_effect(const CallFindings& found) {
 }
 
 void NotificationHandler::forget_process(int pid) {
-  processes_.forget(pid);
+  discovery_.forget(pid);
   log_.facts.forget_process(pid);
   // Checks of threads that will not trap again can no longer be settled by their next call:
   // they are kept for the end, where what they published on the file system is still visible.

@@ -145,6 +145,7 @@ class TraceeView : public FdLinkView,
  public:
   // True once a read failed because access was denied (a process that is not dumpable, or
   // ptrace restrictions), as opposed to a descriptor that is not open or a thread that is gone.
+  // Here, not in one concern: descriptor and memory reads alike are refused so.
   [[nodiscard]] virtual bool denied() const { return false; }
 };
 

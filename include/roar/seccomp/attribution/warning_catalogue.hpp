@@ -1,8 +1,10 @@
 // The warning catalogue: every line the tracer can put in a report's `warnings`, and why.
 //
-// A warning says what the tracer could not observe, so that a report is incomplete only where
-// it says so ("Incomplete, never silent", README). Each kind is one fixed text (a parameter at
-// most), so that Warnings counts repeats of it and roar can tell the kinds apart.
+// A warning says what the tracer could not observe, so that nothing is lost silently
+// ("Incomplete, never silent", README). Each kind is one fixed text (a parameter at most), so
+// that Warnings counts repeats of it and roar can tell the kinds apart. Messages on stderr
+// (Logger) are not listed: they are printf formats, which -Wformat checks only where they are
+// written as literals.
 #pragma once
 
 #include <string>

@@ -68,7 +68,7 @@ class NotificationHandler {
   RunRecord& log_;
   bool allow_io_uring_;
   FdPathCache fd_cache_;
-  ProcessDiscovery processes_;
+  ProcessDiscovery discovery_;
   PendingChecks pending_;
   LauncherExecs launches_;  // the run's own command, and those of nested runs
   NestedRuns nested_runs_;
