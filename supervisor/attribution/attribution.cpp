@@ -22,7 +22,7 @@ std::optional<std::uint64_t> Rule::iovec_bytes(std::uint64_t iovec, std::uint64_
   }
   const std::size_t width = abi.pointer_size;
   unsigned char buf[kIovMax * 2 * sizeof(std::uint64_t)];
-  if (!view.read_memory(iovec, buf, n * 2 * width)) {
+  if (!view.memory.read_memory(iovec, buf, n * 2 * width)) {
     return std::nullopt;
   }
   std::uint64_t total = 0;
@@ -69,24 +69,24 @@ std::optional<std::uint64_t> Rule::offset_of(int fd, std::optional<std::int64_t>
     std::int64_t value = 0;
     if (ptr_size == 4) {
       std::int32_t value32 = 0;
-      if (!view.read_memory(ptr, &value32, sizeof value32)) {
+      if (!view.memory.read_memory(ptr, &value32, sizeof value32)) {
         out.memory_unreadable = true;
         return std::nullopt;
       }
       value = value32;
-    } else if (!view.read_memory(ptr, &value, sizeof value)) {
+    } else if (!view.memory.read_memory(ptr, &value, sizeof value)) {
       out.memory_unreadable = true;
       return std::nullopt;
     }
     return value < 0 ? std::nullopt : std::optional<std::uint64_t>(value);
   }
-  return view.fd_position(fd);
+  return view.fds.fd_position(fd);
 }
 
 // Does the readable descriptor `fd` have bytes at the offset the call will use?
 Bytes Rule::source_bytes(int fd, std::optional<std::int64_t> explicit_offset, std::uint64_t ptr,
                          unsigned ptr_size) {
-  const std::optional<FileStat> st = view.fd_stat(fd);
+  const std::optional<FileStat> st = view.fds.fd_stat(fd);
   if (!st) {
     return Bytes::kUnknown;
   }
@@ -100,7 +100,7 @@ Bytes Rule::source_bytes(int fd, std::optional<std::int64_t> explicit_offset, st
       return *offset < st->size ? Bytes::kSome : Bytes::kNone;
     }
     case S_IFIFO: {
-      const std::optional<std::uint64_t> waiting = view.pipe_bytes(fd);
+      const std::optional<std::uint64_t> waiting = view.fds.pipe_bytes(fd);
       return waiting && *waiting > 0 ? Bytes::kSome : Bytes::kUnknown;
     }
     case S_IFCHR:  // /dev/null always reads as end of file; other devices decide themselves
@@ -110,12 +110,12 @@ Bytes Rule::source_bytes(int fd, std::optional<std::int64_t> explicit_offset, st
 }
 
 bool Rule::readable(int fd) {
-  const std::optional<FdAccess> a = view.fd_access(fd);
+  const std::optional<FdAccess> a = view.fds.fd_access(fd);
   return a && a->readable;
 }
 
 bool Rule::writable(int fd) {
-  const std::optional<FdAccess> a = view.fd_access(fd);
+  const std::optional<FdAccess> a = view.fds.fd_access(fd);
   return a && a->writable;
 }
 
@@ -192,7 +192,7 @@ bool Rule::own_truncated_file(int fd) {
   if (facts == nullptr || !pid) {
     return false;
   }
-  const std::optional<FileStat> st = view.fd_stat(fd);
+  const std::optional<FileStat> st = view.fds.fd_stat(fd);
   return st && facts->is_truncating_fd(*pid, fd, st->id);
 }
 
@@ -203,18 +203,18 @@ void Rule::opened(int fd) {
     return;
   }
   // O_PATH descriptors open nothing, and directories are not files.
-  const std::optional<FdAccess> access = view.fd_access(fd);
+  const std::optional<FdAccess> access = view.fds.fd_access(fd);
   if (!access || (!access->readable && !access->writable)) {
     return;
   }
-  const std::optional<FileStat> st = view.fd_stat(fd);
+  const std::optional<FileStat> st = view.fds.fd_stat(fd);
   if (st && st->type != S_IFDIR) {
     add(*path, Access::kOpened);
   }
 }
 
 void Rule::opened_all(std::uint32_t first, std::uint32_t last) {
-  for (int fd : view.open_fds()) {
+  for (int fd : view.fds.open_fds()) {
     const auto u = static_cast<std::uint32_t>(fd);
     if (u >= first && u <= last) {
       opened(fd);
@@ -239,11 +239,11 @@ bool is_tmpfile_name(std::string_view path, std::uint64_t inode) {
 
 }  // namespace detail
 
-std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFacts* facts) {
+std::optional<std::string> file_path_of(const CallerView& view, int fd, const FileFacts* facts) {
   if (fd < 0) {
     return std::nullopt;
   }
-  const std::optional<std::string> link = view.fd_link(fd);
+  const std::optional<std::string> link = view.links.fd_link(fd);
   if (!link) {
     return std::nullopt;
   }
@@ -251,7 +251,7 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFact
   switch (target.kind) {
     case TargetKind::kPath: return std::move(target.path);
     case TargetKind::kDeleted: {
-      const std::optional<FileStat> st = view.fd_stat(fd);
+      const std::optional<FileStat> st = view.fds.fd_stat(fd);
       if (st && detail::is_tmpfile_name(target.path, st->id.ino)) {
         // An O_TMPFILE file has no path until linkat gives it one (and keeps printing so).
         const std::string* name = facts != nullptr ? facts->tmpfile_name(st->id) : nullptr;
@@ -272,7 +272,7 @@ std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFact
 }
 
 Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const AbiInfo& abi,
-                      TraceeView& view, const CallContext& context) {
+                      const CallerView& view, const CallContext& context) {
   Attribution out;
   detail::Rule rule{args,        abi,           view, context.known, context.tid,
                     context.pid, context.facts, out,  context.now};

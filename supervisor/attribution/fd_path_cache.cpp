@@ -1,4 +1,4 @@
-// FdPathCache and CachingView.
+// FdPathCache and CachingView: which descriptor links are still valid, and answers from them.
 #include "roar/seccomp/attribution/fd_path_cache.hpp"
 
 namespace roar::seccomp {

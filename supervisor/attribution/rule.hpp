@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "roar/seccomp/attribution/attribution.hpp"
+#include "roar/seccomp/attribution/warning_catalogue.hpp"
 
 namespace roar::seccomp::detail {
 
@@ -31,7 +32,7 @@ struct ByteRequest {
 struct Rule {
   const SyscallArgs& args;
   const AbiInfo& abi;
-  TraceeView& view;
+  CallerView view;
   const AccessTable& known;
   int tid;
   std::optional<int> pid;
@@ -86,6 +87,6 @@ struct Rule {
 };
 
 // Settles a kCloned check (attribution_clone.cpp).
-Settlement settle_clone(const PendingCheck& check, TraceeView& view);
+Settlement settle_clone(const PendingCheck& check, const CallerView& view);
 
 }  // namespace roar::seccomp::detail

@@ -28,15 +28,15 @@ void Rule::aio_submit() {
     const std::size_t wanted =
         static_cast<std::size_t>(std::min<std::uint64_t>(kBatch, total - first));
     std::size_t n = wanted;
-    if (!view.read_memory(args.iocb_array + first * width, pointers, n * width)) {
+    if (!view.memory.read_memory(args.iocb_array + first * width, pointers, n * width)) {
       // The kernel reads one pointer at a time: the array may end on an unmapped page.
       std::size_t readable = 0;
-      while (readable < n && view.read_memory(args.iocb_array + (first + readable) * width,
-                                              pointers + readable * width, width)) {
+      while (readable < n && view.memory.read_memory(args.iocb_array + (first + readable) * width,
+                                                     pointers + readable * width, width)) {
         ++readable;
       }
       if (first == 0 && readable == 0) {
-        out.unattributed = "io_submit (its iocbs could not be read)";
+        out.unattributed = warning::kIocbsUnreadable;
         return;
       }
       n = readable;
@@ -45,9 +45,9 @@ void Rule::aio_submit() {
       std::uint64_t address = 0;
       std::memcpy(&address, pointers + i * width, width);
       iocb cb{};
-      if (!view.read_memory(address, &cb, sizeof cb)) {
+      if (!view.memory.read_memory(address, &cb, sizeof cb)) {
         if (first == 0 && i == 0) {
-          out.unattributed = "io_submit (its iocbs could not be read)";
+          out.unattributed = warning::kIocbsUnreadable;
         }
         return;
       }

@@ -20,8 +20,8 @@ static_assert(sizeof(CloneRange) == 32);
 // across file systems, EINVAL for unaligned ranges) only shows afterwards.
 void Rule::clone() {
   CloneRange range{args.fd_in, 0, 0, 0};
-  if (args.clone_range != 0 && !view.read_memory(args.clone_range, &range, sizeof range)) {
-    out.unattributed = "ioctl FICLONERANGE (its argument could not be read)";
+  if (args.clone_range != 0 && !view.memory.read_memory(args.clone_range, &range, sizeof range)) {
+    out.unattributed = warning::kCloneRangeUnreadable;
     return;
   }
   const int src = static_cast<int>(range.src_fd);
@@ -33,8 +33,8 @@ void Rule::clone() {
   if ((!need_in && !need_out) || range.src_fd != src || !readable(src) || !writable(dst)) {
     return;
   }
-  const std::optional<FileStat> src_st = view.fd_stat(src);
-  const std::optional<FileStat> dst_st = view.fd_stat(dst);
+  const std::optional<FileStat> src_st = view.fds.fd_stat(src);
+  const std::optional<FileStat> dst_st = view.fds.fd_stat(dst);
   if (!src_st || !dst_st || src_st->type != S_IFREG || dst_st->type != S_IFREG ||
       range.src_offset >= src_st->size) {
     return;  // EINVAL, or nothing to share
@@ -64,11 +64,11 @@ void Rule::clone() {
   }
 }
 
-Settlement settle_clone(const PendingCheck& check, TraceeView& view) {
+Settlement settle_clone(const PendingCheck& check, const CallerView& view) {
   Settlement out;
-  std::optional<FileStat> now = view.fd_stat(check.fd);
+  std::optional<FileStat> now = view.fds.fd_stat(check.fd);
   if ((!now || now->id != check.expect) && !check.path.empty()) {
-    now = view.lstat(check.path);  // the descriptor was released: the name still tells
+    now = view.paths.lstat(check.path);  // the descriptor was released: the name still tells
   }
   if (!now || now->id != check.expect) {
     return out;

@@ -17,9 +17,9 @@ void Rule::map() {
   if (args.map_args != 0) {
     // ia32's old mmap: addr, len, prot, flags, fd, offset as six 32-bit words in memory.
     std::uint32_t words[6] = {};
-    if (!view.read_memory(args.map_args, words, sizeof words)) {
+    if (!view.memory.read_memory(args.map_args, words, sizeof words)) {
       // Anonymous or not, a file mapping cannot be excluded.
-      out.unattributed = "mmap (ia32, arguments in memory)";
+      out.unattributed = warning::kIa32MmapUnreadable;
       return;
     }
     decoded.map_length = words[1];
@@ -46,7 +46,7 @@ void Rule::map() {
     return;
   }
   // Every file mapping needs a readable descriptor; a shared writable one a writable one too.
-  const std::optional<FdAccess> access = view.fd_access(decoded.fd_mapped);
+  const std::optional<FdAccess> access = view.fds.fd_access(decoded.fd_mapped);
   if (!access || !access->readable) {
     return;
   }
@@ -74,9 +74,9 @@ void Rule::protect() {
     return;  // EINVAL, nothing to do, or ENOMEM
   }
   const std::uint64_t end = start + length;
-  const std::optional<std::vector<Mapping>> mappings = view.mappings(start, end);
+  const std::optional<std::vector<Mapping>> mappings = view.memory.mappings(start, end);
   if (!mappings) {
-    out.unattributed = "mprotect (the process's mappings could not be read)";
+    out.unattributed = warning::kMappingsUnreadable;
     return;
   }
   std::uint64_t reached = start;

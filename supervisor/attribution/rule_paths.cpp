@@ -12,7 +12,7 @@ namespace roar::seccomp {
 namespace detail {
 
 std::optional<std::string> Rule::path_argument(std::uint64_t addr) {
-  std::optional<std::string> path = view.read_path(addr);
+  std::optional<std::string> path = view.memory.read_path(addr);
   if (!path) {
     out.memory_unreadable = true;
   }
@@ -34,7 +34,7 @@ void Rule::open() {
   std::uint64_t flags = args.open_flags.value_or(O_CREAT | O_WRONLY | O_TRUNC);  // creat(2)
   if (args.open_how != 0) {
     std::uint64_t how_flags = 0;  // struct open_how starts with __u64 flags
-    if (!view.read_memory(args.open_how, &how_flags, sizeof how_flags)) {
+    if (!view.memory.read_memory(args.open_how, &how_flags, sizeof how_flags)) {
       out.memory_unreadable = true;
       return;
     }
@@ -47,13 +47,13 @@ void Rule::open() {
   if (!path) {
     return;
   }
-  const auto resolved = view.resolve(args.path_dirfd, *path, (flags & O_NOFOLLOW) == 0);
+  const auto resolved = view.paths.resolve(args.path_dirfd, *path, (flags & O_NOFOLLOW) == 0);
   if (!resolved) {
     return;
   }
   // open(2) returns the lowest free number; a sibling thread opening at the same moment may
   // take it, and then the check finds another file there and records nothing.
-  std::vector<int> fds = view.open_fds();
+  std::vector<int> fds = view.fds.open_fds();
   std::sort(fds.begin(), fds.end());
   int lowest_free = 0;
   for (const int fd : fds) {
@@ -75,8 +75,8 @@ void Rule::rename() {
   if (!from || !to) {
     return;
   }
-  const auto source = view.resolve(args.path_dirfd, *from, false);
-  const auto target = view.resolve(args.new_path_dirfd, *to, false);
+  const auto source = view.paths.resolve(args.path_dirfd, *from, false);
+  const auto target = view.paths.resolve(args.new_path_dirfd, *to, false);
   if (!source || !target || !was_looked_up(*source) || !source->stat) {
     return;  // nothing to move (the call fails), or not known what
   }
@@ -119,15 +119,15 @@ void Rule::link() {
     from = std::move(*p);
   }
   if (from.empty() && (args.at_flags & AT_EMPTY_PATH) != 0) {
-    source = view.fd_stat(args.path_dirfd);  // linkat(fd, "", ..., AT_EMPTY_PATH)
-  } else if (const auto resolved =
-                 view.resolve(args.path_dirfd, from, (args.at_flags & AT_SYMLINK_FOLLOW) != 0)) {
+    source = view.fds.fd_stat(args.path_dirfd);  // linkat(fd, "", ..., AT_EMPTY_PATH)
+  } else if (const auto resolved = view.paths.resolve(args.path_dirfd, from,
+                                                      (args.at_flags & AT_SYMLINK_FOLLOW) != 0)) {
     if (!was_looked_up(*resolved)) {
       return;
     }
     source = resolved->stat;
   }
-  const auto target = view.resolve(args.new_path_dirfd, *to, false);
+  const auto target = view.paths.resolve(args.new_path_dirfd, *to, false);
   // A target that was not looked up is left to the check (EEXIST leaves another file there).
   if (!source || !target || (target->looked_up && target->stat)) {
     return;  // no source, or the new name is taken (EEXIST)
@@ -144,7 +144,7 @@ void Rule::resize_path() {
   if (!path || !args.length || *args.length < 0) {
     return;
   }
-  const auto resolved = view.resolve(args.path_dirfd, *path, true);
+  const auto resolved = view.paths.resolve(args.path_dirfd, *path, true);
   if (!resolved || !was_looked_up(*resolved) || !resolved->stat ||
       resolved->stat->type != S_IFREG) {
     return;
@@ -167,17 +167,17 @@ void Rule::resize_fd() {
   if (!path || known.contains(*path, Access::kWritten, tid) || (args.length && *args.length < 0)) {
     return;
   }
-  const std::optional<FileStat> st = view.fd_stat(args.fd_out);
+  const std::optional<FileStat> st = view.fds.fd_stat(args.fd_out);
   if (st && st->type == S_IFREG && writable(args.fd_out)) {
     add(*path, Access::kWritten);
   }
 }
 }  // namespace detail
 
-Settlement settle(const PendingCheck& check, TraceeView& view, const AccessTable& written) {
+Settlement settle(const PendingCheck& check, const CallerView& view, const AccessTable& written) {
   Settlement out;
   const auto names = [&view](const std::string& path, FileId id) {
-    const std::optional<FileStat> st = view.lstat(path);
+    const std::optional<FileStat> st = view.paths.lstat(path);
     return st && st->id == id;
   };
   // A moved file is written at its new name. A moved directory is never itself written, but
@@ -189,7 +189,7 @@ Settlement settle(const PendingCheck& check, TraceeView& view, const AccessTable
     }
     for (const std::string& path : written.written_below(from)) {
       std::string now = to + path.substr(from.size());
-      const std::optional<FileStat> st = view.lstat(now);
+      const std::optional<FileStat> st = view.paths.lstat(now);
       if (st && st->type != S_IFDIR) {
         out.events.push_back({std::move(now), Access::kWritten});
       }
@@ -200,11 +200,11 @@ Settlement settle(const PendingCheck& check, TraceeView& view, const AccessTable
       std::optional<std::uint64_t> now;
       if (check.offset_ptr != 0) {
         std::int64_t value = 0;
-        if (view.read_memory(check.offset_ptr, &value, sizeof value) && value >= 0) {
+        if (view.memory.read_memory(check.offset_ptr, &value, sizeof value) && value >= 0) {
           now = static_cast<std::uint64_t>(value);
         }
       } else {
-        now = view.fd_position(check.fd);
+        now = view.fds.fd_position(check.fd);
       }
       if (now && *now > check.before) {
         out.events.push_back({check.path, Access::kWritten});
@@ -230,15 +230,15 @@ Settlement settle(const PendingCheck& check, TraceeView& view, const AccessTable
       }
       break;
     case PendingCheck::Kind::kResized: {
-      const std::optional<FileStat> st = view.lstat(check.path);
+      const std::optional<FileStat> st = view.paths.lstat(check.path);
       if (st && st->id == check.expect && st->size == check.length) {
         out.events.push_back({check.path, Access::kWritten});
       }
       break;
     }
     case PendingCheck::Kind::kTruncatingOpen: {
-      const std::optional<FileStat> named = view.lstat(check.path);
-      const std::optional<FileStat> opened = view.fd_stat(check.fd);
+      const std::optional<FileStat> named = view.paths.lstat(check.path);
+      const std::optional<FileStat> opened = view.fds.fd_stat(check.fd);
       if (named && opened && named->type == S_IFREG && named->id == opened->id) {
         out.truncating_fd.emplace(check.fd, opened->id);
       }

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "roar/seccomp/proc/proc_tracee_view.hpp"
+#include "roar/seccomp/proc/proc_files.hpp"
 #include "roar/seccomp/report/report.hpp"
 #include "roar/seccomp/util/fd_passing.hpp"
 

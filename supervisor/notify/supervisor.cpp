@@ -14,28 +14,28 @@ void Supervisor::serve_one() noexcept {
     }
     return;
   }
-  Prepared prepared;
+  CallFindings found;
   bool prepared_ok = true;
   try {
     ProcTraceeView view = proc_.view(n->tid);
-    prepared = handler_.prepare(*n, view);
+    found = handler_.prepare(*n, view);
   } catch (const std::exception& e) {
     // Nothing may keep a traced thread waiting: answer even if attribution failed.
     log_.error("attributing a system call failed: %s", e.what());
     prepared_ok = false;
   }
   // Reads above are trusted only if the thread is still in this very call: otherwise its tid
-  // may have been reused, or a signal abandoned the call (a restart notifies again). A quiet
-  // call records nothing, so it needs no check.
-  const bool valid = prepared.quiet() || listener_.id_valid(n->id);
-  const Status answered = prepared.error != 0 ? listener_.respond_error(n->id, prepared.error)
-                                              : listener_.respond_continue(n->id);
+  // may have been reused, or a signal abandoned the call (a restart notifies again). A call
+  // with nothing to record needs no check.
+  const bool valid = found.nothing_to_record() || listener_.id_valid(n->id);
+  const Status answered = found.error != 0 ? listener_.respond_error(n->id, found.error)
+                                           : listener_.respond_continue(n->id);
   if (!answered) {
     log_.error("%s", answered.error().message().c_str());
   }
   if (valid && prepared_ok) {
     try {
-      handler_.commit(std::move(prepared));
+      handler_.commit(std::move(found));
     } catch (const std::exception& e) {
       log_.error("recording a system call failed: %s", e.what());
     }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "roar/seccomp/proc/proc_tracee_view.hpp"
+#include "roar/seccomp/proc/proc_files.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"
 
 namespace roar::seccomp {

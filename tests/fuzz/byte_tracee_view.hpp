@@ -92,6 +92,8 @@ class ByteTraceeView final : public TraceeView {
   ByteTraceeView(ByteReader input, int tid, PidfdLedger& ledger) noexcept
       : in_(input), tid_(tid), ledger_(ledger), denies_(in_.u8() % 8 == 0) {}
 
+  // ---- FdLinkView, FdView --------------------------------------------------------------------
+
   std::optional<std::string> fd_link(int fd) override {
     static_cast<void>(fd);
     static constexpr std::array<std::string_view, 10> kLinks = {
@@ -157,6 +159,8 @@ class ByteTraceeView final : public TraceeView {
     return out;
   }
 
+  // ---- MemoryView ----------------------------------------------------------------------------
+
   bool read_memory(std::uint64_t addr, void* out, std::size_t len) override {
     static_cast<void>(addr);
     if (in_.pick(4) == 0) {
@@ -181,6 +185,22 @@ class ByteTraceeView final : public TraceeView {
     }
     return without_nul(in_.short_bytes());
   }
+
+  // Text as /proc/<pid>/maps or smaps could show it, through the real parser.
+  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override {
+    static constexpr std::array<std::string_view, 3> kMaps = {
+        "7f0000000000-7f0000002000 rw-s 00000000 fd:01 123 /tmp/out\\012x\n",
+        "7f0000000000-7f0000001000 r--s 00000000 fd:01 123 /tmp/a (deleted)\n"
+        "VmFlags: rd sh mr mw me ms\n7f0000001000-7f0000003000 rw-p 00000000 00:00 0\n",
+        "7f0000000000-7f0000001000 rw-s 00000000 00:01 7 /dev/zero (deleted)\n"};
+    const std::optional<std::string> text = proc_text(kMaps);
+    if (!text) {
+      return none();
+    }
+    return parse_maps(*text, start, end);
+  }
+
+  // ---- PathView ------------------------------------------------------------------------------
 
   std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override {
     static_cast<void>(dirfd);
@@ -207,19 +227,7 @@ class ByteTraceeView final : public TraceeView {
     return maybe_stat();
   }
 
-  // Text as /proc/<pid>/maps or smaps could show it, through the real parser.
-  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override {
-    static constexpr std::array<std::string_view, 3> kMaps = {
-        "7f0000000000-7f0000002000 rw-s 00000000 fd:01 123 /tmp/out\\012x\n",
-        "7f0000000000-7f0000001000 r--s 00000000 fd:01 123 /tmp/a (deleted)\n"
-        "VmFlags: rd sh mr mw me ms\n7f0000001000-7f0000003000 rw-p 00000000 00:00 0\n",
-        "7f0000000000-7f0000001000 rw-s 00000000 00:01 7 /dev/zero (deleted)\n"};
-    const std::optional<std::string> text = proc_text(kMaps);
-    if (!text) {
-      return none();
-    }
-    return parse_maps(*text, start, end);
-  }
+  // ---- ProcessView ---------------------------------------------------------------------------
 
   // A process is never its own parent.
   std::optional<ThreadStatus> status() override {
@@ -271,8 +279,6 @@ class ByteTraceeView final : public TraceeView {
 
   // Mostly no pidfd (the kernel or a sandbox refused one); sometimes a real descriptor, so that
   // the watched-process paths (tid cache, fd path cache) are reached and leaks are caught.
-  [[nodiscard]] bool denied() const override { return denied_; }
-
   UniqueFd open_pidfd(int pid) override {
     static_cast<void>(pid);
     return in_.pick(4) == 0 ? ledger_.open() : UniqueFd();
@@ -287,6 +293,10 @@ class ByteTraceeView final : public TraceeView {
       default: return false;
     }
   }
+
+  // ---- TraceeView ----------------------------------------------------------------------------
+
+  [[nodiscard]] bool denied() const override { return denied_; }
 
  private:
   std::optional<std::uint64_t> maybe_number() {

@@ -228,7 +228,7 @@ void run(ByteReader& in, PidfdLedger& ledger) {
     if (op <= 11) {
       const Notification n = notification(in, step + 1);
       ByteTraceeView view(in.chunk(kMaxViewBytes), n.tid, ledger);
-      Prepared p = no_throw("prepare", [&] { return handler.prepare(n, view); });
+      CallFindings p = no_throw("prepare", [&] { return handler.prepare(n, view); });
       if (p.error != 0 && p.error != ENOSYS) {
         finding("prepare chose an unexpected errno " + std::to_string(p.error));
       }

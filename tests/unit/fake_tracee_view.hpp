@@ -134,7 +134,7 @@ class FakeTraceeView final : public TraceeView {
     put_memory(addr, std::move(bytes));
   }
 
-  // ---- TraceeView ----------------------------------------------------------------------------
+  // ---- FdLinkView, FdView --------------------------------------------------------------------
 
   std::optional<std::string> fd_link(int fd) override {
     ++calls.fd_link;
@@ -169,6 +169,8 @@ class FakeTraceeView final : public TraceeView {
     }
     return out;
   }
+  // ---- MemoryView ----------------------------------------------------------------------------
+
   bool read_memory(std::uint64_t addr, void* out, std::size_t len) override {
     ++calls.read_memory;
     auto it = memory.upper_bound(addr);
@@ -203,6 +205,21 @@ class FakeTraceeView final : public TraceeView {
     }
     return it->second.substr(skip, nul - skip);
   }
+  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override {
+    ++calls.mappings;
+    if (!maps) {
+      return std::nullopt;
+    }
+    std::vector<Mapping> out;
+    for (const Mapping& m : *maps) {
+      if (m.start < end && m.end > start) {
+        out.push_back(m);
+      }
+    }
+    return out;
+  }
+  // ---- PathView ------------------------------------------------------------------------------
+
   // Joins `path` to its starting directory and folds "." and ".."; the fake has no symlinks, so
   // `follow` changes nothing.
   std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override {
@@ -260,19 +277,8 @@ class FakeTraceeView final : public TraceeView {
     const auto it = files.find(path);
     return it == files.end() ? std::nullopt : std::optional<FileStat>(it->second);
   }
-  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override {
-    ++calls.mappings;
-    if (!maps) {
-      return std::nullopt;
-    }
-    std::vector<Mapping> out;
-    for (const Mapping& m : *maps) {
-      if (m.start < end && m.end > start) {
-        out.push_back(m);
-      }
-    }
-    return out;
-  }
+  // ---- ProcessView ---------------------------------------------------------------------------
+
   std::optional<ThreadStatus> status() override {
     ++calls.status;
     return thread_status;
@@ -290,6 +296,11 @@ class FakeTraceeView final : public TraceeView {
     const auto it = child_pids.find(pid);
     return it == child_pids.end() ? std::vector<int>{} : it->second;
   }
+  UniqueFd open_pidfd(int pid) override {
+    ++calls.open_pidfd;
+    static_cast<void>(pid);
+    return pidfds ? UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)) : UniqueFd();
+  }
   std::optional<bool> same_fd_table(int a, int b) override {
     ++calls.same_fd_table;
     if (!kcmp_works) {
@@ -301,12 +312,10 @@ class FakeTraceeView final : public TraceeView {
     };
     return table(a) == table(b);
   }
+
+  // ---- TraceeView ----------------------------------------------------------------------------
+
   [[nodiscard]] bool denied() const override { return access_denied; }
-  UniqueFd open_pidfd(int pid) override {
-    ++calls.open_pidfd;
-    static_cast<void>(pid);
-    return pidfds ? UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)) : UniqueFd();
-  }
 
  private:
   std::uint64_t next_ino_ = 100;

@@ -114,9 +114,13 @@ TEST_CASE("CachingView: answers from the cache and hands back what it had to rea
   REQUIRE(reads.size() == 1);
   CHECK(reads[0].first == 4);
   CHECK(reads[0].second == "/b");
-  // Everything else goes to the real view.
-  CHECK(view.fd_stat(3)->size == 1);
+  // Paired with the real view, everything else goes to it.
+  const CallerView caller(view, inner);
+  CHECK(caller.fds.fd_stat(3)->size == 1);
   CHECK(inner.calls.fd_stat == 1);
+  const int links_read = inner.calls.fd_link;
+  CHECK(caller.links.fd_link(3) == std::optional<std::string>("/cached-a"));
+  CHECK(inner.calls.fd_link == links_read);
 
   SUBCASE("another process's entries are not this one's") {
     CachingView other(inner, cache, kPid + 1);

@@ -1,10 +1,13 @@
-// Tests of Warnings: one line per kind, with a count when it repeated.
+// Tests of Warnings (one line per kind, with a count when it repeated) and of the catalogue.
 #include "roar/seccomp/attribution/warnings.hpp"
 
 #include <doctest/doctest.h>
 
+#include <set>
 #include <string>
 #include <vector>
+
+#include "roar/seccomp/attribution/warning_catalogue.hpp"
 
 namespace roar::seccomp {
 
@@ -18,6 +21,34 @@ TEST_CASE("Warnings::lines") {
   w.add("a happened");
   CHECK_FALSE(w.empty());
   CHECK(w.lines() == std::vector<std::string>{"a happened (3 times)", "b happened"});
+}
+
+TEST_CASE("The warning catalogue: one line per kind, each kind its own text") {
+  const std::vector<std::string> all = {
+      warning::kDescriptorsDenied,
+      warning::kMemoryUnreadable,
+      warning::kWalkRefused,
+      warning::unattributed("XFS_IOC_EXCHANGE_RANGE"),
+      warning::kOrphanUnderRoot,
+      warning::kOwnListener,
+      warning::kIoUringRefused,
+      warning::kIoUringAllowed,
+      warning::not_traced("no reason"),
+      warning::background_killed("2.5"),
+  };
+  CHECK(std::set<std::string>(all.begin(), all.end()).size() == all.size());
+  for (const std::string& text : all) {
+    CAPTURE(text);
+    CHECK_FALSE(text.empty());
+    CHECK(text.find('\n') == std::string::npos);
+    CHECK(text.back() != '.');
+  }
+  // The parameters are said, where roar and the tests look for them.
+  CHECK(warning::unattributed("XFS_IOC_EXCHANGE_RANGE").find("XFS_IOC_EXCHANGE_RANGE") !=
+        std::string::npos);
+  CHECK(warning::not_traced("no reason").starts_with("not traced: no reason;"));
+  CHECK(warning::background_killed("2.5").find("2.5 s") != std::string::npos);
+  CHECK(warning::unattributed(warning::kIocbsUnreadable).find("io_submit") != std::string::npos);
 }
 
 }  // namespace roar::seccomp

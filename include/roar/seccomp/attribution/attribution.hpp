@@ -66,6 +66,16 @@ struct Attribution {
   // A named file was mapped MAP_SHARED through a writable descriptor: from now on, making a
   // mapping writable (mprotect) may write a file (FileFacts::writable_shared_mappings).
   bool writable_shared_mapping = false;
+
+  // Nothing to record: the common case of a call on a file its thread already read or wrote,
+  // which then needs no validity check. The binding names every field, so that a field added
+  // without a decision here does not compile.
+  [[nodiscard]] bool empty() const noexcept {
+    const auto& [accesses, check, no_memory, no_walk, no_name, unknown_call, shared_mapping] =
+        *this;
+    return accesses.empty() && !check && !no_memory && !no_walk && !no_name &&
+           unknown_call == nullptr && !shared_mapping;
+  }
 };
 
 // Who makes the call, and what earlier calls established.
@@ -80,7 +90,7 @@ struct CallContext {
 
 // Applies the rule of `spec.effect` (documented per row in filters/syscall_table.cpp).
 Attribution attribute(const SyscallSpec& spec, const SyscallArgs& args, const AbiInfo& abi,
-                      TraceeView& view, const CallContext& context);
+                      const CallerView& view, const CallContext& context);
 
 struct Settlement {
   std::vector<FileEvent> events;
@@ -91,11 +101,12 @@ struct Settlement {
 // Settles a PendingCheck once the thread has moved on (or the run is over). `written` is what
 // the tree wrote so far: the files of it below a renamed directory are written at their new
 // names (those that are there).
-Settlement settle(const PendingCheck& check, TraceeView& view, const AccessTable& written);
+Settlement settle(const PendingCheck& check, const CallerView& view, const AccessTable& written);
 
 // The path of the file `fd` refers to, or nullopt for pipes, sockets, memfds, unnamed O_TMPFILE
 // files and other objects without one. An unlinked file keeps its original path.
-std::optional<std::string> file_path_of(TraceeView& view, int fd, const FileFacts* facts = nullptr);
+std::optional<std::string> file_path_of(const CallerView& view, int fd,
+                                        const FileFacts* facts = nullptr);
 
 // The same for a mapped file: the name /proc/<pid>/maps prints for it.
 std::optional<std::string> mapped_file_path(const Mapping& mapping, const FileFacts* facts);

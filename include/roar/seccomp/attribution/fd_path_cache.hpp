@@ -60,46 +60,21 @@ class FdPathCache {
   std::unordered_set<int> excluded_;
 };
 
-// A TraceeView that answers fd_link from the cache and remembers what it had to read, so that
-// the caller can store it once the notification proved valid.
-class CachingView final : public TraceeView {
+// The links of one process's descriptors, answered from the cache where it has them; what it had
+// to read is remembered, so that the caller can store it once the notification proved valid.
+// Pair it with the live view in a CallerView: only links are cached.
+class CachingView final : public FdLinkView {
  public:
-  CachingView(TraceeView& inner, const FdPathCache& cache, int pid) noexcept
+  CachingView(FdLinkView& inner, const FdPathCache& cache, int pid) noexcept
       : inner_(inner), cache_(cache), pid_(pid) {}
 
   std::optional<std::string> fd_link(int fd) override;
-  std::optional<FdAccess> fd_access(int fd) override { return inner_.fd_access(fd); }
-  std::optional<FileStat> fd_stat(int fd) override { return inner_.fd_stat(fd); }
-  std::optional<std::uint64_t> fd_position(int fd) override { return inner_.fd_position(fd); }
-  std::optional<std::uint64_t> pipe_bytes(int fd) override { return inner_.pipe_bytes(fd); }
-  std::vector<int> open_fds() override { return inner_.open_fds(); }
-  bool read_memory(std::uint64_t addr, void* out, std::size_t len) override {
-    return inner_.read_memory(addr, out, len);
-  }
-  std::optional<std::string> read_path(std::uint64_t addr) override {
-    return inner_.read_path(addr);
-  }
-  std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override {
-    return inner_.resolve(dirfd, path, follow);
-  }
-  std::optional<FileStat> lstat(const std::string& path) override { return inner_.lstat(path); }
-  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override {
-    return inner_.mappings(start, end);
-  }
-  std::optional<ThreadStatus> status() override { return inner_.status(); }
-  std::optional<std::string> cmdline(int pid) override { return inner_.cmdline(pid); }
-  std::optional<std::string> environ(int pid) override { return inner_.environ(pid); }
-  std::vector<int> children(int pid) override { return inner_.children(pid); }
-  UniqueFd open_pidfd(int pid) override { return inner_.open_pidfd(pid); }
-  std::optional<bool> same_fd_table(int a, int b) override { return inner_.same_fd_table(a, b); }
-  [[nodiscard]] bool denied() const override { return inner_.denied(); }
-  [[nodiscard]] bool walk_refused() const override { return inner_.walk_refused(); }
 
   // Links read from /proc during this notification.
   std::vector<std::pair<int, std::string>> take_reads() { return std::move(reads_); }
 
  private:
-  TraceeView& inner_;
+  FdLinkView& inner_;
   const FdPathCache& cache_;
   int pid_;
   std::vector<std::pair<int, std::string>> reads_;

@@ -1,4 +1,4 @@
-// TraceeView: everything the supervisor may learn about a thread that is blocked in a notification.
+// TraceeView: what the supervisor may learn about a thread blocked in a notification, by concern.
 #pragma once
 
 #include <sys/types.h>
@@ -64,15 +64,25 @@ struct ThreadStatus {
   int ppid = 0;  // the parent process
 };
 
-// Reads about one notifying thread. The real implementation reads /proc and the thread's memory;
-// tests use an in-memory fake. Every read may fail (nullopt/false) because the thread can die or
-// be interrupted at any time; callers then record less, never something wrong.
-class TraceeView {
- public:
-  virtual ~TraceeView() = default;
+// What the supervisor may learn about one notifying thread, one interface per concern, so that
+// each user depends on what it reads and a wrapper (CachingView) overrides only what it changes.
+// The real implementation reads /proc and the thread's memory; tests use in-memory fakes. Every
+// read may fail (nullopt/false) because the thread can die or be interrupted at any time; callers
+// then record less, never something wrong.
 
+// Where a descriptor points: the one answer about a descriptor that stays true until it is
+// released, and so the one FdPathCache keeps.
+class FdLinkView {
+ public:
+  virtual ~FdLinkView() = default;
   // Target of the descriptor as the kernel prints it ("/a/b", "pipe:[12]", "/x (deleted)").
   virtual std::optional<std::string> fd_link(int fd) = 0;
+};
+
+// The state of the thread's descriptors, which every call may change.
+class FdView {
+ public:
+  virtual ~FdView() = default;
   virtual std::optional<FdAccess> fd_access(int fd) = 0;
   virtual std::optional<FileStat> fd_stat(int fd) = 0;
   // Current file position of the descriptor.
@@ -81,17 +91,39 @@ class TraceeView {
   virtual std::optional<std::uint64_t> pipe_bytes(int fd) = 0;
   // Every descriptor number open in the thread's descriptor table.
   virtual std::vector<int> open_fds() = 0;
+};
+
+// The thread's memory: the arguments that live there, and its mappings.
+class MemoryView {
+ public:
+  virtual ~MemoryView() = default;
   // Copies `len` bytes of the thread's memory at `addr`; false if they cannot be read.
   virtual bool read_memory(std::uint64_t addr, void* out, std::size_t len) = 0;
   // The NUL-terminated string at `addr` (at most PATH_MAX bytes).
   virtual std::optional<std::string> read_path(std::uint64_t addr) = 0;
+  // The process's mappings that overlap [start, end), in address order; nullopt if unreadable.
+  virtual std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) = 0;
+};
+
+// Path walks as the thread would make them.
+class PathView {
+ public:
+  virtual ~PathView() = default;
   // Resolves `path` as the thread would, relative to its fd `dirfd` or cwd (kAtFdCwd).
   virtual std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) = 0;
   // What an absolute canonical path names now (the last component not followed).
   virtual std::optional<FileStat> lstat(const std::string& path) = 0;
-  // The process's mappings that overlap [start, end), in address order; nullopt if unreadable.
-  virtual std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) = 0;
+  // True once a path (or, from lstat, what it names) was left unknown because walking it could
+  // have waited on a FUSE file system that the traced tree may be serving itself. A resolve()
+  // whose directory resolved but whose last component was not looked up only clears
+  // ResolvedPath::looked_up: the caller decides whether that loses anything.
+  [[nodiscard]] virtual bool walk_refused() const { return false; }
+};
 
+// The thread's process and its relatives.
+class ProcessView {
+ public:
+  virtual ~ProcessView() = default;
   virtual std::optional<ThreadStatus> status() = 0;
   // NUL-separated argv and environment of a process, exactly as /proc shows them.
   virtual std::optional<std::string> cmdline(int pid) = 0;
@@ -102,14 +134,34 @@ class TraceeView {
   virtual UniqueFd open_pidfd(int pid) = 0;
   // Whether two tasks use the same descriptor table (kcmp KCMP_FILES); nullopt if unknown.
   virtual std::optional<bool> same_fd_table(int a, int b) = 0;
+};
+
+// All of it: what a view of a real thread (or a fake of one) implements.
+class TraceeView : public FdLinkView,
+                   public FdView,
+                   public MemoryView,
+                   public PathView,
+                   public ProcessView {
+ public:
   // True once a read failed because access was denied (a process that is not dumpable, or
   // ptrace restrictions), as opposed to a descriptor that is not open or a thread that is gone.
+  // Here, not in one concern: descriptor and memory reads alike are refused so.
   [[nodiscard]] virtual bool denied() const { return false; }
-  // True once a path (or, from lstat, what it names) was left unknown because walking it could
-  // have waited on a FUSE file system that the traced tree may be serving itself. A resolve()
-  // whose directory resolved but whose last component was not looked up only clears
-  // ResolvedPath::looked_up: the caller decides whether that loses anything.
-  [[nodiscard]] virtual bool walk_refused() const { return false; }
+};
+
+// What the attribution rules read about the calling thread. The links are apart from the rest so
+// that FdPathCache can answer them (CachingView) while everything else is read as it is now.
+struct CallerView {
+  // Implicit: wherever the rules take a CallerView, a whole TraceeView serves.
+  CallerView(TraceeView& view) noexcept  // NOLINT(google-explicit-constructor)
+      : links(view), fds(view), memory(view), paths(view) {}
+  CallerView(FdLinkView& links_from, TraceeView& rest) noexcept
+      : links(links_from), fds(rest), memory(rest), paths(rest) {}
+
+  FdLinkView& links;
+  FdView& fds;
+  MemoryView& memory;
+  PathView& paths;
 };
 
 }  // namespace roar::seccomp

@@ -1,18 +1,15 @@
-// ProcTraceeView: TraceeView over /proc and process_vm_readv, for one notifying thread.
+// ProcTraceeView: the TraceeView of a real thread, over /proc and process_vm_readv.
 #pragma once
 
 #include <cerrno>
 
 #include "roar/seccomp/attribution/tracee_view.hpp"
 #include "roar/seccomp/proc/fuse_mounts.hpp"
+#include "roar/seccomp/proc/proc_files.hpp"
 #include "roar/seccomp/proc/proc_pids.hpp"
 
 namespace roar::seccomp {
 
-// Only reads that cannot block on the traced tree are made: readlink of magic links (which only
-// formats a path), statx with AT_STATX_DONT_SYNC (no FUSE round trip), /proc text files, a
-// non-blocking open of a pipe the thread already reads from, and path walks that either come
-// from the dentry cache or cannot reach a FUSE file system mounted during the run.
 // What the view may use; tests switch parts off to exercise the tracer's fallbacks
 // (ROAR_SECCOMP_TEST_FAULTS, see README).
 struct ViewCapabilities {
@@ -25,6 +22,12 @@ struct ViewCapabilities {
   static ViewCapabilities from_environment();
 };
 
+// Only reads that cannot block on the traced tree are made: readlink of magic links (which only
+// formats a path), statx with AT_STATX_DONT_SYNC (no FUSE round trip), /proc text files, a
+// non-blocking open of a pipe the thread already reads from, and path walks that either come
+// from the dentry cache or cannot reach a FUSE file system mounted during the run.
+// Implemented by concern: proc_fd_facts.cpp (FdLinkView, FdView), proc_memory.cpp (MemoryView),
+// proc_path_walks.cpp (PathView), proc_process_facts.cpp (ProcessView).
 class ProcTraceeView final : public TraceeView {
  public:
   // `proc_dir` is an open descriptor of /proc; `tid` the notifying thread.
@@ -39,27 +42,36 @@ class ProcTraceeView final : public TraceeView {
         pids_(pids),
         fuse_(fuse) {}
 
+  // FdLinkView, FdView
   std::optional<std::string> fd_link(int fd) override;
   std::optional<FdAccess> fd_access(int fd) override;
   std::optional<FileStat> fd_stat(int fd) override;
   std::optional<std::uint64_t> fd_position(int fd) override;
   std::optional<std::uint64_t> pipe_bytes(int fd) override;
   std::vector<int> open_fds() override;
+
+  // MemoryView
   bool read_memory(std::uint64_t addr, void* out, std::size_t len) override;
   std::optional<std::string> read_path(std::uint64_t addr) override;
+  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override;
+
+  // PathView
   std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override;
   std::optional<FileStat> lstat(const std::string& path) override;
-  std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override;
+  [[nodiscard]] bool walk_refused() const override { return walk_refused_; }
+
+  // ProcessView
   std::optional<ThreadStatus> status() override;
   std::optional<std::string> cmdline(int pid) override;
   std::optional<std::string> environ(int pid) override;
   std::vector<int> children(int pid) override;
   UniqueFd open_pidfd(int pid) override;
   std::optional<bool> same_fd_table(int a, int b) override;
+
   [[nodiscard]] bool denied() const override { return denied_; }
-  [[nodiscard]] bool walk_refused() const override { return walk_refused_; }
 
  private:
+  // ---- path walks (proc_path_walks.cpp) ----
   // Whose mount namespace a walk runs in: the caller's (from its root, cwd or a dirfd) or ours.
   enum class Namespace { kCaller, kSupervisor };
 
@@ -76,7 +88,6 @@ class ProcTraceeView final : public TraceeView {
   // The descriptor number a caller's path names through a magic link, if it is one.
   [[nodiscard]] std::optional<int> descriptor_link(std::string_view path) const;
   std::optional<ResolvedPath> resolve_descriptor(int fd);
-
   // The canonical path of one of the supervisor's own descriptors.
   std::optional<std::string> own_fd_path(int fd);
 
@@ -93,33 +104,20 @@ class ProcTraceeView final : public TraceeView {
     return pids_ == nullptr || pids_->identity() ? pid : pids_->to_proc(pid).value_or(0);
   }
 
+  // ---- the thread, as each concern needs it ----
   int proc_dir_;
   int tid_;       // in the tracer's pid namespace: notifications, process_vm_readv, pidfds
   int proc_tid_;  // the same thread as /proc names it
   ViewCapabilities caps_;
   const ProcPids* pids_;
   FuseMounts* fuse_;
-  std::optional<bool> may_wait_[2];  // ours, the caller's other one: read once per view
+  bool denied_ = false;  // a descriptor or mapping read was refused
+
+  // ---- path walks: read once per view ----
+  std::optional<bool> may_wait_[2];               // ours, the caller's other one
   std::optional<FileId> caller_mount_namespace_;  // FileId{}: unreadable
-  bool denied_ = false;
-  bool walk_refused_ = false;  // something was lost to a refused walk
-  bool refused_ = false;       // the walks since the last reset: was one refused?
+  bool walk_refused_ = false;                     // something was lost to a refused walk
+  bool refused_ = false;  // the walks since the last reset: was one refused?
 };
-
-// Reads a whole small file below `dir` (a /proc text file); nullopt if it cannot be opened.
-std::optional<std::string> read_small_file(int dir, const char* relative_path);
-
-// Opens `path` below the directory `base`; with `in_root`, `base` is the caller's root and the
-// path may not leave it.
-UniqueFd open_below(int base, const std::string& path, int flags, bool in_root);
-
-// readlink(2) of `relative` below `dir`, whatever the link's length.
-std::optional<std::string> read_link(int dir, const char* relative);
-
-// statx of `name` relative to `dir` without syncing attributes with the file system (FUSE).
-std::optional<FileStat> stat_at(int dir, const char* name, int flags);
-
-// Lists the numeric entries of a /proc directory ("<tid>/fd", "<pid>/task").
-std::vector<int> list_numeric_entries(int dir, const char* relative_path);
 
 }  // namespace roar::seccomp

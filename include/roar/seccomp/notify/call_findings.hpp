@@ -1,0 +1,63 @@
+// CallFindings: what prepare() learned about one notified call, and what commit() records.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "roar/seccomp/attribution/attribution.hpp"
+#include "roar/seccomp/filters/syscall_args.hpp"
+#include "roar/seccomp/filters/syscall_spec.hpp"
+#include "roar/seccomp/notify/process_discovery.hpp"
+
+namespace roar::seccomp {
+
+// What the view could not show.
+struct ViewLosses {
+  bool denied = false;        // /proc refused to show the caller: what it did is unknown
+  bool walk_refused = false;  // a path was not resolved: that could have waited on the tree
+
+  [[nodiscard]] bool empty() const noexcept {
+    const auto& [refused_proc, refused_walk] = *this;
+    return !refused_proc && !refused_walk;
+  }
+};
+
+// Everything commit() records besides what the call itself does (a release, an exec, an exit),
+// one group per source. Nothing to record is every group empty.
+struct ToRecord {
+  ProcessFindings processes;
+  Attribution files;
+  std::optional<Settlement> settled;  // the outcome of the caller's previous call, if pending
+  std::vector<std::pair<int, std::string>> fd_links;  // read from /proc: for the fd cache
+  ViewLosses losses;
+
+  // The binding names every group, so that a group added without a decision here does not
+  // compile.
+  [[nodiscard]] bool empty() const noexcept {
+    const auto& [processes_found, files_found, settlement, links_read, lost] = *this;
+    return processes_found.empty() && files_found.empty() && !settlement && links_read.empty() &&
+           lost.empty();
+  }
+};
+
+struct CallFindings {
+  int tid = 0;
+  const SyscallSpec* spec = nullptr;  // nullptr: not a traced call, nothing read or recorded
+  SyscallArgs args;
+  std::optional<int> pid;  // the caller's process (nullopt: the thread is gone)
+  int error = 0;           // non-zero: fail the call with this errno instead of letting it run
+  // An exec: the launcher's own (its descriptors are the tracer's), or else the argv it was
+  // given (NUL-separated), for a process that dies before /proc shows its new image.
+  bool launcher_exec = false;
+  std::optional<std::string> exec_argv;
+  ToRecord to_record;
+
+  // True when commit() would record nothing: a call that moves bytes, made by a known thread on
+  // a file it already read or wrote, the common case. Such a notification needs no validity
+  // check and no commit.
+  [[nodiscard]] bool nothing_to_record() const noexcept;
+};
+
+}  // namespace roar::seccomp
