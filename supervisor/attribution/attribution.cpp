@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "roar/seccomp/attribution/fd_target.hpp"
+#include "roar/seccomp/filters/fast_path_abi.h"
 #include "rule.hpp"
 
 namespace roar::seccomp {
@@ -119,35 +120,67 @@ bool Rule::writable(int fd) {
   return a && a->writable;
 }
 
-void Rule::read_from(int fd, const ByteRequest& request, std::optional<std::int64_t> offset) {
-  const std::optional<std::string> path = path_of(fd);
-  if (!path || known.contains(*path, Access::kRead, tid)) {
-    return;
+bool Rule::pathless(int fd) {
+  const std::optional<std::string> link = view.links.fd_link(fd);
+  if (!link) {
+    return false;
   }
-  if (!requests_bytes(request) || !readable(fd)) {
-    return;
-  }
-  if (source_bytes(fd, offset, 0, 8) != Bytes::kNone && !own_truncated_file(fd)) {
-    add(*path, Access::kRead);
-  }
+  const TargetKind kind = classify_fd_link(*link).kind;
+  return kind == TargetKind::kPipe || kind == TargetKind::kSocket ||
+         kind == TargetKind::kAnonymous || kind == TargetKind::kMemfd;
 }
 
-void Rule::write_to(int fd, const ByteRequest& request) {
+// What is recorded (or already was) for this thread stays so: later calls can add nothing.
+// A read through a descriptor this process truncated never counts while the descriptor stays.
+Later Rule::read_from(int fd, const ByteRequest& request, std::optional<std::int64_t> offset) {
   const std::optional<std::string> path = path_of(fd);
-  if (!path || known.contains(*path, Access::kWritten, tid)) {
-    return;
+  if (!path) {
+    return pathless(fd) ? Later::kNothingNew : Later::kMayRecord;
+  }
+  if (known.contains(*path, Access::kRead, tid)) {
+    return Later::kNothingNew;
+  }
+  if (!requests_bytes(request) || !readable(fd)) {
+    return Later::kMayRecord;
+  }
+  if (own_truncated_file(fd)) {
+    return Later::kNothingNew;
+  }
+  if (source_bytes(fd, offset, 0, 8) == Bytes::kNone) {
+    return Later::kMayRecord;  // the file may grow
+  }
+  add(*path, Access::kRead);
+  return Later::kNothingNew;
+}
+
+Later Rule::write_to(int fd, const ByteRequest& request) {
+  const std::optional<std::string> path = path_of(fd);
+  if (!path) {
+    return pathless(fd) ? Later::kNothingNew : Later::kMayRecord;
+  }
+  if (known.contains(*path, Access::kWritten, tid)) {
+    return Later::kNothingNew;
   }
   if (requests_bytes(request) && writable(fd)) {
     add(*path, Access::kWritten);
+    return Later::kNothingNew;
+  }
+  return Later::kMayRecord;
+}
+
+// Only the plain read and write families take the fast path (the library interposes them).
+void Rule::read() {
+  if (read_from(args.fd_in, {args.count, args.iovec, args.iov_count.value_or(0)}, args.offset) ==
+      Later::kNothingNew) {
+    out.grant = FastPathGrant{args.fd_in, ROAR_FAST_PATH_READ};
   }
 }
 
-void Rule::read() {
-  read_from(args.fd_in, {args.count, args.iovec, args.iov_count.value_or(0)}, args.offset);
-}
-
 void Rule::write() {
-  write_to(args.fd_out, {args.count, args.iovec, args.iov_count.value_or(0)});
+  if (write_to(args.fd_out, {args.count, args.iovec, args.iov_count.value_or(0)}) ==
+      Later::kNothingNew) {
+    out.grant = FastPathGrant{args.fd_out, ROAR_FAST_PATH_WRITE};
+  }
 }
 
 void Rule::transfer() {

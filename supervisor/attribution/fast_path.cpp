@@ -84,6 +84,17 @@ void FastPath::revoke(int pid, std::uint32_t first, std::uint32_t last) {
   }
 }
 
+void FastPath::revoke_all() {
+  std::vector<int> pids;
+  pids.reserve(processes_.size());
+  for (const auto& [pid, tids] : processes_) {
+    pids.push_back(pid);
+  }
+  for (const int pid : pids) {
+    revoke(pid, 0, UINT32_MAX);
+  }
+}
+
 bool FastPath::write_enabled(int tid, const Table& table, std::uint32_t value) {
   return writer_.write(table.pid, tid, table.address + kEnabledOffset, &value, sizeof value);
 }

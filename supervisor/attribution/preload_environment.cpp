@@ -4,6 +4,13 @@
 namespace roar::seccomp {
 
 std::string preload_value(std::string_view library, std::optional<std::string_view> existing) {
+  // A run inside another one (with the same library) finds it first already.
+  if (existing && !value_without_preload(*existing, library).has_value()) {
+    return std::string(*existing);
+  }
+  if (existing && existing->starts_with(std::string(library) + ":")) {
+    return std::string(*existing);
+  }
   std::string out(library);
   if (existing && !existing->empty()) {
     out += ':';
@@ -12,8 +19,7 @@ std::string preload_value(std::string_view library, std::optional<std::string_vi
   return out;
 }
 
-std::optional<std::string> value_without_preload(std::string_view value,
-                                                 std::string_view library) {
+std::optional<std::string> value_without_preload(std::string_view value, std::string_view library) {
   if (library.empty() || !value.starts_with(library)) {
     return std::string(value);
   }
@@ -38,6 +44,14 @@ void remove_preload(std::map<std::string, std::string>& env, std::string_view li
   } else {
     env.erase(it);
   }
+}
+
+void remove_preload(Report& report, std::string_view library) {
+  for (ReportProcess& process : report.processes) {
+    remove_preload(process.env, library);
+  }
+  remove_preload(report.env_accessed, library);
+  std::erase_if(report.files, [library](const ReportFile& f) { return f.path == library; });
 }
 
 }  // namespace roar::seccomp

@@ -20,6 +20,10 @@ bool is_tmpfile_name(std::string_view path, std::uint64_t inode);
 // Whether the source of a read or transfer has bytes for the call to move.
 enum class Bytes { kNone, kSome, kUnknown };
 
+// What a read or write rule found about its descriptor, for the fast path: whether the calls
+// that follow it on the same descriptor could still record anything for this thread.
+enum class Later { kMayRecord, kNothingNew };
+
 // How many bytes a read or write asks for: a count, or an iovec array to sum.
 struct ByteRequest {
   std::optional<std::uint64_t> count;  // nullopt: sum the iovecs
@@ -48,8 +52,10 @@ struct Rule {
   // False only when the call certainly moves zero bytes.
   bool requests_bytes(const ByteRequest& request);
   // The read and write rules for one descriptor (read, write, and each Linux AIO iocb).
-  void read_from(int fd, const ByteRequest& request, std::optional<std::int64_t> offset);
-  void write_to(int fd, const ByteRequest& request);
+  Later read_from(int fd, const ByteRequest& request, std::optional<std::int64_t> offset);
+  Later write_to(int fd, const ByteRequest& request);
+  // Whether `fd` refers to an object without a path (pipe, socket, memfd, anonymous inode).
+  bool pathless(int fd);
   // The offset the call reads `fd` at: explicit, through a pointer, or the fd's position.
   std::optional<std::uint64_t> offset_of(int fd, std::optional<std::int64_t> explicit_offset,
                                          std::uint64_t ptr, unsigned ptr_size);

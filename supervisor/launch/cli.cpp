@@ -98,6 +98,12 @@ void add_options(CLI::App& app, Options& o) {
                  "roar-seccomp the inner run asks the outer one for its report instead")
       ->type_name("fail|run")
       ->check(CLI::IsMember({"fail", "run"}));
+  app.add_option("--fast-path", o.fast_path,
+                 "on: dynamically linked programs load a small library that lets their reads and "
+                 "writes skip the notification once the report can learn nothing new from them "
+                 "(the report stays the same); off: every traced call is notified")
+      ->type_name("on|off")
+      ->check(CLI::IsMember({"on", "off"}));
   app.set_version_flag("--version", std::string("roar-seccomp ") + kVersion);
 }
 

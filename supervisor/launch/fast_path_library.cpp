@@ -12,8 +12,8 @@ namespace roar::seccomp {
 std::optional<std::string> fast_path_library_beside(const std::string& executable_dir) {
   const std::string candidate =
       executable_dir + "/../lib/roar-seccomp/" + std::string(kFastPathLibraryName);
-  const std::unique_ptr<char, decltype(&std::free)> canonical(
-      realpath(candidate.c_str(), nullptr), &std::free);
+  const std::unique_ptr<char, decltype(&std::free)> canonical(realpath(candidate.c_str(), nullptr),
+                                                              &std::free);
   if (!canonical || access(canonical.get(), R_OK) != 0) {
     return std::nullopt;
   }

@@ -10,7 +10,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
+#include <string_view>
 
+#include "roar/seccomp/attribution/preload_environment.hpp"
 #include "roar/seccomp/launch/executable_search.hpp"
 #include "roar/seccomp/launch/exit_status.hpp"
 #include "roar/seccomp/util/fd_passing.hpp"
@@ -33,6 +36,8 @@ struct ExecPlan {
   std::vector<std::string> candidates;  // paths to try, in PATH order
   std::vector<char*> argv;
   std::vector<char*> fallback_argv;  // /bin/sh FILE ARGS... for a file the kernel cannot run
+  std::vector<std::string> traced_environment;  // with the fast path's LD_PRELOAD
+  std::vector<char*> traced_envp;               // empty: the tracer's own environment
   sock_fprog program{};
   sigset_t mask{};
   bool no_new_privs = true;
@@ -85,13 +90,15 @@ bool send_listener(int control, int listener) {
     // From here on a traced call blocks until the tracer holds the listener and answers.
     _exit(kExitTracerFailed);
   }
+  // Only a command under this run's own filter loads the fast path's library.
+  char** envp = listener >= 0 && !plan.traced_envp.empty() ? plan.traced_envp.data() : environ;
   ExecSearch search;
   for (const std::string& candidate : plan.candidates) {
-    execve(candidate.c_str(), plan.argv.data(), environ);
+    execve(candidate.c_str(), plan.argv.data(), envp);
     if (errno == ENOEXEC) {
       char** argv = plan.fallback_argv.data();
       argv[1] = const_cast<char*>(candidate.c_str());
-      execve("/bin/sh", argv, environ);
+      execve("/bin/sh", argv, envp);
     }
     if (!search.failed(candidate, errno)) {
       break;
@@ -99,6 +106,27 @@ bool send_listener(int control, int listener) {
   }
   report(control, LaunchStage::kExec, search.error());
   _exit(exit_code_of_exec_error(search.error()));
+}
+
+}  // namespace
+
+namespace {
+
+// The tracer's environment with LD_PRELOAD naming `library` first (kept, if it already does).
+std::vector<std::string> environment_with_preload(const std::string& library) {
+  std::vector<std::string> out;
+  const std::string key = std::string(kPreloadVariable) + "=";
+  std::optional<std::string_view> existing;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.starts_with(key) && !existing) {
+      existing = entry.substr(key.size());
+      continue;
+    }
+    out.emplace_back(entry);
+  }
+  out.push_back(key + preload_value(library, existing));
+  return out;
 }
 
 }  // namespace
@@ -129,6 +157,13 @@ Result<LaunchedChild> launch(const LaunchRequest& request) {
     plan.program.len = static_cast<unsigned short>(request.filter->instructions.size());
     plan.program.filter = const_cast<sock_filter*>(request.filter->instructions.data());
   }
+  if (request.preload) {
+    plan.traced_environment = environment_with_preload(*request.preload);
+    for (std::string& entry : plan.traced_environment) {
+      plan.traced_envp.push_back(entry.data());
+    }
+    plan.traced_envp.push_back(nullptr);
+  }
   plan.mask = request.command_mask;
   plan.no_new_privs = request.no_new_privs;
   plan.parent = getpid();
@@ -150,9 +185,12 @@ Result<LaunchedChild> launch(const LaunchRequest& request) {
   LaunchedChild child;
   child.pid = pid;
   child.control = std::move(parent_end);
+  child.plain_envp = reinterpret_cast<std::uint64_t>(environ);
   child.exec = LauncherExec{pid, reinterpret_cast<std::uint64_t>(plan.argv.data()),
                             reinterpret_cast<std::uint64_t>(plan.fallback_argv.data()),
-                            reinterpret_cast<std::uint64_t>(environ)};
+                            plan.traced_envp.empty()
+                                ? child.plain_envp
+                                : reinterpret_cast<std::uint64_t>(plan.traced_envp.data())};
   return child;
 }
 

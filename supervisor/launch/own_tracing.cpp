@@ -12,13 +12,20 @@
 #include "roar/seccomp/notify/listener.hpp"
 #include "roar/seccomp/notify/nested_run_socket.hpp"
 #include "roar/seccomp/notify/supervisor.hpp"
+#include "roar/seccomp/proc/memory_writer.hpp"
 #include "roar/seccomp/proc/process_watcher.hpp"
 
 namespace roar::seccomp {
 
 struct OwnTracing::Session {
-  Session(Listener adopted, ProcContext& proc_context, double started, const Logger& logger)
-      : listener(std::move(adopted)), proc(proc_context), start_time(started), log(logger) {}
+  Session(Listener adopted, ProcContext& proc_context, bool fast, double started,
+          const Logger& logger)
+      : listener(std::move(adopted)),
+        proc(proc_context),
+        memory_writer(proc_context),
+        fast_path(fast, memory_writer),
+        start_time(started),
+        log(logger) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session() { stop(); }
@@ -34,6 +41,8 @@ struct OwnTracing::Session {
 
   Listener listener;
   ProcContext& proc;
+  MemoryWriter memory_writer;
+  FastPath fast_path;
   double start_time;
   const Logger& log;
   RunRecord record;
@@ -52,14 +61,15 @@ OwnTracing& OwnTracing::operator=(OwnTracing&&) noexcept = default;
 OwnTracing::~OwnTracing() = default;
 
 Result<OwnTracing> OwnTracing::start(UniqueFd listener, const RunRoot& root,
-                                     const LauncherExec& exec, bool allow_io_uring,
+                                     const LauncherExec& exec, bool allow_io_uring, bool fast_path,
                                      const std::vector<ResolvedSyscall>& syscalls,
                                      ProcContext& proc, const Logger& log) {
   Result<Listener> adopted = Listener::adopt(std::move(listener));
   if (!adopted) {
     return adopted.error();
   }
-  auto s = std::make_unique<Session>(std::move(adopted.value()), proc, root.start_time, log);
+  auto s =
+      std::make_unique<Session>(std::move(adopted.value()), proc, fast_path, root.start_time, log);
   if (!s->listener.enable_sync_wakeup()) {
     log.info("SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP unavailable (Linux < 6.6): slower round trips");
   }
@@ -74,7 +84,7 @@ Result<OwnTracing> OwnTracing::start(UniqueFd listener, const RunRoot& root,
     log.info("nested runs cannot reach this one: %s", nest.error().what());
   }
   EpollProcessWatcher* watcher = s->watcher ? &*s->watcher : nullptr;
-  s->handler.emplace(*s->index, s->record, exec, allow_io_uring, watcher);
+  s->handler.emplace(*s->index, s->record, exec, allow_io_uring, watcher, &s->fast_path);
   s->stop_fd.reset(eventfd(0, EFD_CLOEXEC));
   s->supervisor.emplace(s->listener, *s->handler, watcher,
                         s->nested_run_server ? &*s->nested_run_server : nullptr, proc,

@@ -5,6 +5,7 @@
 
 #include <variant>
 
+#include "roar/seccomp/attribution/preload_environment.hpp"
 #include "roar/seccomp/launch/exit_status.hpp"
 #include "roar/seccomp/launch/process_tree.hpp"
 #include "roar/seccomp/launch/report_writer.hpp"
@@ -24,7 +25,7 @@ int run_traced(const Options& options, const Logger& log) {
               writer.error().what());
     return kExitTracerFailed;
   }
-  std::optional<TracingSetup> setup = TracingSetup::prepare(log);
+  std::optional<TracingSetup> setup = TracingSetup::prepare(options, log);
   if (!setup) {
     return kExitTracerFailed;
   }
@@ -44,6 +45,9 @@ int run_traced(const Options& options, const Logger& log) {
   // Only now, with every process reaped, may own tracing stop its supervisor thread.
   Report report = std::visit([](auto& mode) { return mode.report(); }, run->mode);
   report.warnings.insert(report.warnings.end(), outcome.warnings.begin(), outcome.warnings.end());
+  if (setup->fast_path_library) {
+    remove_preload(report, *setup->fast_path_library);  // the environment the user gave
+  }
   writer->write(report, log);
   return exit_code_of_run(outcome.exec_error, tree.root_status());
 }

@@ -8,6 +8,7 @@
 
 #include "roar/seccomp/filters/syscall_table.hpp"
 #include "roar/seccomp/launch/diagnostics.hpp"
+#include "roar/seccomp/launch/fast_path_library.hpp"
 
 namespace roar::seccomp {
 namespace {
@@ -32,7 +33,7 @@ std::optional<TracingMode> start_mode(const Options& options, TracingSetup& setu
   if (report.stage == LaunchStage::kListener && report.listener) {
     Result<OwnTracing> own =
         OwnTracing::start(std::move(report.listener), root, child.exec, options.allow_io_uring,
-                          setup.syscalls, setup.proc, log);
+                          setup.fast_path_library.has_value(), setup.syscalls, setup.proc, log);
     if (!own) {
       log.error("%s", own.error().what());
       return std::nullopt;
@@ -45,7 +46,9 @@ std::optional<TracingMode> start_mode(const Options& options, TracingSetup& setu
     return std::nullopt;
   }
   // No listener of our own. Inside another roar-seccomp the outer run reports for us; anywhere
-  // else the command runs untraced if --if-untraceable run says so.
+  // else the command runs untraced if --if-untraceable run says so. Either way it execs with the
+  // tracer's own environment.
+  child.exec.envp = child.plain_envp;
   const std::string cause = impossible ? *impossible : explain_filter_error(report.error);
   if (report.error == EBUSY) {
     if (std::optional<NestedTracing> nested = NestedTracing::start(
@@ -70,9 +73,17 @@ std::optional<TracingMode> start_mode(const Options& options, TracingSetup& setu
 
 }  // namespace
 
-std::optional<TracingSetup> TracingSetup::prepare(const Logger& log) {
+std::optional<TracingSetup> TracingSetup::prepare(const Options& options, const Logger& log) {
   std::vector<ResolvedSyscall> syscalls = resolve_table(traced_syscalls());
-  Result<BpfProgram> filter = build_filter(syscalls);
+  std::optional<std::string> library;
+  if (options.fast_path == "on") {
+    library = find_fast_path_library();
+    if (!library) {
+      log.info("fast path off: no %s beside this executable", kFastPathLibraryName);
+    }
+  }
+  Result<BpfProgram> filter =
+      build_filter(syscalls, FilterOptions{.fast_path_stub = library.has_value()});
   if (!filter) {
     log.error("%s", filter.error().what());
     return std::nullopt;
@@ -85,7 +96,8 @@ std::optional<TracingSetup> TracingSetup::prepare(const Logger& log) {
   if (!proc->pids().identity()) {
     log.info("/proc shows another pid namespace: translating pids");
   }
-  return TracingSetup{std::move(syscalls), std::move(filter.value()), std::move(proc.value())};
+  return TracingSetup{std::move(syscalls), std::move(filter.value()), std::move(proc.value()),
+                      std::move(library)};
 }
 
 std::optional<LaunchedRun> launch_traced(const Options& options, TracingSetup& setup,
@@ -93,7 +105,7 @@ std::optional<LaunchedRun> launch_traced(const Options& options, TracingSetup& s
                                          const Logger& log) {
   const std::optional<std::string> impossible = tracing_impossible_here(setup.proc.proc_dir());
   const LaunchRequest request{options.command, impossible ? nullptr : &setup.filter, caller_mask,
-                              !has_cap_sys_admin()};
+                              !has_cap_sys_admin(), setup.fast_path_library};
   Result<LaunchedChild> launched = launch(request);
   if (!launched) {
     log.error("%s", launched.error().what());

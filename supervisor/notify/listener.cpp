@@ -83,6 +83,10 @@ Status Listener::respond_error(std::uint64_t id, int error) {
   return respond(id, -error, 0);
 }
 
+Status Listener::respond_success(std::uint64_t id) {
+  return respond(id, 0, 0);
+}
+
 bool Listener::enable_sync_wakeup() noexcept {
   return ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 }

@@ -17,14 +17,15 @@ namespace roar::seccomp {
 
 NotificationHandler::NotificationHandler(const SyscallIndex& index, RunRecord& log,
                                          LauncherExec launcher, bool allow_io_uring,
-                                         ProcessWatcher* watcher)
+                                         ProcessWatcher* watcher, FastPath* fast_path)
     : index_(index),
       log_(log),
       allow_io_uring_(allow_io_uring),
       discovery_(log.processes, watcher, fd_cache_, getpid()),
       launches_(launcher),
       nested_runs_(log.processes),
-      recorder_(log, nested_runs_) {}
+      recorder_(log, nested_runs_),
+      fast_path_(fast_path) {}
 
 CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   CallFindings found;
@@ -55,6 +56,16 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
       }
       break;
     case Effect::kDenyIoUring: found.error = allow_io_uring_ ? 0 : ENOSYS; break;
+    case Effect::kFastPathRegistration: {
+      found.answered_here = true;
+      roar_fast_path_registration registration{};
+      if (view.read_memory(found.args.registration, &registration, sizeof registration)) {
+        found.registration = registration;
+      } else {
+        found.error = EFAULT;
+      }
+      break;
+    }
     default: break;
   }
   if (found.launcher_exec) {
@@ -76,10 +87,51 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
   return found;
 }
 
+// The fast path's invariants hold before the call runs: a descriptor that is released, or whose
+// path may change (rename, link), is revoked from every table that could skip a call on it.
+void NotificationHandler::before_answer(CallFindings& found) {
+  if (fast_path_ == nullptr || found.spec == nullptr || !found.pid) {
+    if (found.registration) {
+      found.error = ENOSYS;
+    }
+    return;
+  }
+  const SyscallArgs& a = found.args;
+  const int pid = *found.pid;
+  if (found.to_record.processes.shares_parent_fd_table) {
+    fast_path_->disable();  // another process's releases would not reach this one's tables
+  }
+  switch (found.spec->effect) {
+    case Effect::kFastPathRegistration:
+      if (found.registration) {
+        found.error = fast_path_->register_table(pid, found.tid, *found.registration);
+      }
+      break;
+    case Effect::kClose: {
+      const auto fd = static_cast<std::uint32_t>(a.fd_closed);
+      fast_path_->revoke(pid, fd, fd);
+      break;
+    }
+    case Effect::kCloseRange: fast_path_->revoke(pid, a.fd_first, a.fd_last); break;
+    case Effect::kExec: fast_path_->revoke(pid, 0, UINT32_MAX); break;
+    case Effect::kRename:
+    case Effect::kLink: fast_path_->revoke_all(); break;  // open files may get other names
+    case Effect::kUnshare: fast_path_->disable(); break;
+    default: break;
+  }
+  // A call settled only at the thread's next notification: the thread must make one.
+  if (found.to_record.files.pending) {
+    fast_path_->suspend(found.tid);
+  }
+}
+
 void NotificationHandler::commit(CallFindings&& found) {
   ++log_.notifications;
   // This thread's previous release or rename has happened by now.
   fd_cache_.release_done(found.tid);
+  if (fast_path_ != nullptr) {
+    commit_fast_path(found);
+  }
   if (found.nothing_to_record()) {
     return;
   }
@@ -208,7 +260,37 @@ void NotificationHandler::commit_effect(const CallFindings& found) {
   }
 }
 
+// After the call was recorded (or needed nothing recorded): what later calls may skip.
+void NotificationHandler::commit_fast_path(const CallFindings& found) {
+  if (found.spec == nullptr) {
+    return;
+  }
+  if (found.to_record.settled && !found.to_record.files.pending) {
+    fast_path_->resume(found.tid);
+  }
+  if (const std::optional<FastPathGrant>& grant = found.to_record.files.grant) {
+    fast_path_->allow(found.tid, grant->fd, grant->direction);
+  }
+  switch (found.spec->effect) {
+    case Effect::kExec:
+      if (found.pid && !found.launcher_exec) {
+        fast_path_->forget_process(*found.pid);  // its memory, and tables, are replaced
+      }
+      break;
+    case Effect::kExitThread: fast_path_->forget_thread(found.tid); break;
+    case Effect::kExitProcess:
+      if (found.pid) {
+        fast_path_->forget_process(*found.pid);
+      }
+      break;
+    default: break;
+  }
+}
+
 void NotificationHandler::forget_process(int pid) {
+  if (fast_path_ != nullptr) {
+    fast_path_->forget_process(pid);
+  }
   discovery_.forget(pid);
   log_.facts.forget_process(pid);
   // Checks of threads that will not trap again can no longer be settled by their next call:

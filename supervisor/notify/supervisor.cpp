@@ -28,8 +28,16 @@ void Supervisor::serve_one() noexcept {
   // may have been reused, or a signal abandoned the call (a restart notifies again). A call
   // with nothing to record needs no check.
   const bool valid = found.nothing_to_record() || listener_.id_valid(n->id);
-  const Status answered = found.error != 0 ? listener_.respond_error(n->id, found.error)
-                                           : listener_.respond_continue(n->id);
+  if (valid && prepared_ok) {
+    try {
+      handler_.before_answer(found);
+    } catch (const std::exception& e) {
+      log_.error("preparing the answer to a system call failed: %s", e.what());
+    }
+  }
+  const Status answered = found.error != 0      ? listener_.respond_error(n->id, found.error)
+                          : found.answered_here ? listener_.respond_success(n->id)
+                                                : listener_.respond_continue(n->id);
   if (!answered) {
     log_.error("%s", answered.error().message().c_str());
   }

@@ -56,7 +56,8 @@ TEST_CASE("syscall table: a name has one row per ABI and every row has a printab
       CHECK_FALSE((same_name && (rows[i].abis & rows[j].abis) != 0 && !told_apart));
     }
   }
-  // The rules of the semantics (README) need at least these rows; losing one silently loses attribution.
+  // The rules of the semantics (README) need at least these rows; losing one silently loses
+  // attribution.
   for (const char* needed : {"read",
                              "pread64",
                              "readv",

@@ -52,6 +52,13 @@ struct PendingCheck {
   bool assume_done = false;
 };
 
+// The fast path: once this call is recorded, later calls of its thread on `fd` in `direction`
+// (ROAR_FAST_PATH_READ or _WRITE) can record nothing new, so they may skip their notification.
+struct FastPathGrant {
+  int fd = -1;
+  unsigned direction = 0;
+};
+
 struct Attribution {
   std::vector<FileEvent> events;
   std::optional<PendingCheck> pending;
@@ -66,13 +73,16 @@ struct Attribution {
   // A named file was mapped MAP_SHARED through a writable descriptor: from now on, making a
   // mapping writable (mprotect) may write a file (FileFacts::writable_shared_mappings).
   bool writable_shared_mapping = false;
+  // Not a record: what the call tells about the calls that follow it.
+  std::optional<FastPathGrant> grant;
 
   // Nothing to record: the common case of a call on a file its thread already read or wrote,
   // which then needs no validity check. The binding names every field, so that a field added
   // without a decision here does not compile.
   [[nodiscard]] bool empty() const noexcept {
-    const auto& [accesses, check, no_memory, no_walk, no_name, unknown_call, shared_mapping] =
-        *this;
+    const auto& [accesses, check, no_memory, no_walk, no_name, unknown_call, shared_mapping,
+                 later_calls] = *this;
+    static_cast<void>(later_calls);  // a grant is applied whether or not anything is recorded
     return accesses.empty() && !check && !no_memory && !no_walk && !no_name &&
            unknown_call == nullptr && !shared_mapping;
   }

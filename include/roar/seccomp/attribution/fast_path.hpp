@@ -43,6 +43,9 @@ class FastPath {
   // Before process `pid` releases descriptors first..last (close, close_range, dup2/dup3 onto
   // one, exec): none of its threads may skip a call on them any more.
   void revoke(int pid, std::uint32_t first, std::uint32_t last);
+  // Before a rename or link: open files may get other names, which the calls that skip would not
+  // record. Every grant of every table goes.
+  void revoke_all();
 
   // A call of thread `tid` waits to be settled at its next notification: until then (resume),
   // every call of it is notified.

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "roar/seccomp/report/report.hpp"
+
 namespace roar::seccomp {
 
 inline constexpr std::string_view kPreloadVariable = "LD_PRELOAD";
@@ -21,5 +23,8 @@ std::optional<std::string> value_without_preload(std::string_view value, std::st
 // An environment as the command's process had it, without the tracer's LD_PRELOAD entry: the
 // report shows the environment the user gave.
 void remove_preload(std::map<std::string, std::string>& env, std::string_view library);
+// The same for every environment of a report (each process's, and the root's env_accessed);
+// and the library itself, which ld.so maps into each program, is no file of the job's.
+void remove_preload(Report& report, std::string_view library);
 
 }  // namespace roar::seccomp

@@ -47,7 +47,7 @@ struct SyscallArgs {
   std::uint64_t argv = 0;         // address of an exec's argv array
   std::uint64_t clone_range = 0;  // address of struct file_clone_range
   std::uint64_t iocb_count = 0;
-  std::uint64_t iocb_array = 0;  // address of the iocb pointer array
+  std::uint64_t iocb_array = 0;    // address of the iocb pointer array
   std::uint64_t registration = 0;  // address of struct roar_fast_path_registration
 };
 

@@ -77,20 +77,20 @@ enum class Effect : std::uint8_t {
   kAioSubmit,     // Linux AIO: each iocb is a pread/pwrite (vectored or not) of its own fd
   kUnattributed,  // may move file bytes in a way no rule decodes: the report is incomplete
   kFastPathRegistration,  // the preload library offers a thread's table (fast_path_abi.h)
-  kClose,         // kFdClosed is released
-  kCloseRange,    // kFdFirst..kFdLast are released (or marked close-on-exec)
-  kOpen,          // an open that truncates: reading back through its descriptor is no read
-  kRename,        // kPath is moved to kNewPath (both swap with RENAME_EXCHANGE)
-  kLink,          // kNewPath becomes a new name of kPath (or of the fd kPathDirFd, AT_EMPTY_PATH)
-  kResizePath,    // kPath's file is truncated or extended to kLength
-  kResizeFd,      // kFdOut's file is truncated, extended or allocated
-  kWait,          // the caller waits for children: they (zombies included) are looked up
-  kUnshare,       // the caller stops sharing its descriptor table with its threads
-  kExec,          // the process image is replaced and close-on-exec fds are released
-  kExitThread,    // the calling thread ends
-  kExitProcess,   // every thread of the process ends and its fds are released
-  kDenyIoUring,   // refused with ENOSYS: io_uring moves bytes without syscalls we can see
-  kOwnListener,   // the program asks for a seccomp listener of its own: the kernel refuses it
+  kClose,                 // kFdClosed is released
+  kCloseRange,            // kFdFirst..kFdLast are released (or marked close-on-exec)
+  kOpen,                  // an open that truncates: reading back through its descriptor is no read
+  kRename,                // kPath is moved to kNewPath (both swap with RENAME_EXCHANGE)
+  kLink,         // kNewPath becomes a new name of kPath (or of the fd kPathDirFd, AT_EMPTY_PATH)
+  kResizePath,   // kPath's file is truncated or extended to kLength
+  kResizeFd,     // kFdOut's file is truncated, extended or allocated
+  kWait,         // the caller waits for children: they (zombies included) are looked up
+  kUnshare,      // the caller stops sharing its descriptor table with its threads
+  kExec,         // the process image is replaced and close-on-exec fds are released
+  kExitThread,   // the calling thread ends
+  kExitProcess,  // every thread of the process ends and its fds are released
+  kDenyIoUring,  // refused with ENOSYS: io_uring moves bytes without syscalls we can see
+  kOwnListener,  // the program asks for a seccomp listener of its own: the kernel refuses it
 };
 
 // A row that applies only when one argument register (its low 32 bits, as the kernel reads an

@@ -25,6 +25,7 @@ struct Options {
   bool allow_io_uring = false;
   std::optional<double> wait_timeout;   // seconds to wait for background processes; none: forever
   std::string if_untraceable = "fail";  // "fail" (exit 125) or "run" (untraced, incomplete report)
+  std::string fast_path = "on";         // "on" (the preload library, where it can load) or "off"
 
   [[nodiscard]] LogLevel log_level() const noexcept;
 };

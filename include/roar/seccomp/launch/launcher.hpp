@@ -19,6 +19,9 @@ struct LaunchRequest {
   const BpfProgram* filter = nullptr;
   sigset_t command_mask{};   // the signal mask the command starts with: the tracer's caller's
   bool no_new_privs = true;  // required to install a filter without CAP_SYS_ADMIN
+  // The fast path's preload library: put first in LD_PRELOAD of a command traced by this run's
+  // own filter (not of one run untraced, or traced by an outer run).
+  std::optional<std::string> preload;
 };
 
 struct LaunchedChild {
@@ -26,7 +29,8 @@ struct LaunchedChild {
   // The child's reports: first the listener (or why it could not install the filter), then the
   // errno of a failed exec; end of file once the exec succeeded (the socket is close-on-exec).
   UniqueFd control;
-  LauncherExec exec;
+  LauncherExec exec;             // as the command execs under this run's own filter
+  std::uint64_t plain_envp = 0;  // the environment it execs with otherwise (the tracer's own)
 };
 
 // Forks the child. The child restores the caller's signal mask, asks to be killed when the

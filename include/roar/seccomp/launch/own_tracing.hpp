@@ -21,9 +21,11 @@ class OwnTracing {
   // Adopts the listener the launched child sent, records the root and starts the supervisor
   // thread. The command cannot run before that: its exec is a traced call, and it waits for an
   // answer. `syscalls` and `proc` must outlive the tracing.
+  // `fast_path`: the command loads the preload library, whose tables the supervisor keeps.
   static Result<OwnTracing> start(UniqueFd listener, const RunRoot& root, const LauncherExec& exec,
-                                  bool allow_io_uring, const std::vector<ResolvedSyscall>& syscalls,
-                                  ProcContext& proc, const Logger& log);
+                                  bool allow_io_uring, bool fast_path,
+                                  const std::vector<ResolvedSyscall>& syscalls, ProcContext& proc,
+                                  const Logger& log);
 
   OwnTracing(OwnTracing&&) noexcept;
   OwnTracing& operator=(OwnTracing&&) noexcept;

@@ -29,9 +29,12 @@ struct TracingSetup {
   std::vector<ResolvedSyscall> syscalls;
   BpfProgram filter;
   ProcContext proc;
+  // The fast path's preload library, when it is on and found (the filter then lets its stub's
+  // calls through).
+  std::optional<std::string> fast_path_library;
 
   // nullopt after saying what failed.
-  static std::optional<TracingSetup> prepare(const Logger& log);
+  static std::optional<TracingSetup> prepare(const Options& options, const Logger& log);
 };
 
 // The command, launched and waiting or running, and how it is traced.

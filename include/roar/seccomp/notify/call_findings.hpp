@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "roar/seccomp/attribution/attribution.hpp"
+#include "roar/seccomp/filters/fast_path_abi.h"
 #include "roar/seccomp/filters/syscall_args.hpp"
 #include "roar/seccomp/filters/syscall_spec.hpp"
 #include "roar/seccomp/notify/process_discovery.hpp"
@@ -48,6 +49,10 @@ struct CallFindings {
   SyscallArgs args;
   std::optional<int> pid;  // the caller's process (nullopt: the thread is gone)
   int error = 0;           // non-zero: fail the call with this errno instead of letting it run
+  // The supervisor answers the call itself (0, or `error`) instead of letting it run.
+  bool answered_here = false;
+  // The fast path's registration of a thread's table, as the caller passed it.
+  std::optional<roar_fast_path_registration> registration;
   // An exec: the launcher's own (its descriptors are the tracer's), or else the argv it was
   // given (NUL-separated), for a process that dies before /proc shows its new image.
   bool launcher_exec = false;

@@ -28,6 +28,8 @@ class Listener {
   // interrupted by a signal; a restarted call notifies again) is reported as success.
   Status respond_continue(std::uint64_t id);
   Status respond_error(std::uint64_t id, int error);
+  // Answers for the kernel: the call returns 0 without running (the fast path's registration).
+  Status respond_success(std::uint64_t id);
 
   // Wakes the notifying thread on the supervisor's CPU (Linux 6.6+), which cuts the round trip
   // several-fold when they would otherwise sit on different CPUs. False on older kernels.

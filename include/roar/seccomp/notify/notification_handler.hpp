@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "roar/seccomp/attribution/fast_path.hpp"
 #include "roar/seccomp/attribution/fd_path_cache.hpp"
 #include "roar/seccomp/attribution/run_record.hpp"
 #include "roar/seccomp/attribution/tracee_view.hpp"
@@ -26,8 +27,10 @@ class NotificationHandler {
  public:
   // `watcher` (may be null) watches each new process's pidfd; unwatched processes are looked up
   // in /proc on every notification.
+  // `fast_path` (may be null: off) holds the preload library's tables.
   NotificationHandler(const SyscallIndex& index, RunRecord& log, LauncherExec launcher,
-                      bool allow_io_uring, ProcessWatcher* watcher = nullptr);
+                      bool allow_io_uring, ProcessWatcher* watcher = nullptr,
+                      FastPath* fast_path = nullptr);
   NotificationHandler(const NotificationHandler&) = delete;
   NotificationHandler& operator=(const NotificationHandler&) = delete;
 
@@ -35,6 +38,9 @@ class NotificationHandler {
   // only if the notification is still valid afterwards (the thread may have died and its tid
   // been reused, or a signal may have abandoned the call).
   CallFindings prepare(const Notification& n, TraceeView& view);
+  // Once the notification proved valid, before it is answered: what must hold before the call
+  // runs (the fast path's tables: a registration taken, descriptors released revoked).
+  void before_answer(CallFindings& found);
   void commit(CallFindings&& found);
 
   // A watched process exited, maybe without an exit call we saw (killed by a signal).
@@ -62,6 +68,7 @@ class NotificationHandler {
  private:
   void record(CallFindings& found);
   void commit_effect(const CallFindings& found);
+  void commit_fast_path(const CallFindings& found);
   void forget_process(int pid);
 
   const SyscallIndex& index_;
@@ -73,6 +80,7 @@ class NotificationHandler {
   LauncherExecs launches_;  // the run's own command, and those of nested runs
   NestedRuns nested_runs_;
   RunRecorder recorder_;
+  FastPath* fast_path_;
 };
 
 }  // namespace roar::seccomp

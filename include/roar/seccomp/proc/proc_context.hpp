@@ -17,7 +17,9 @@ class ProcContext {
   static Result<ProcContext> open(ViewCapabilities caps);
 
   // A view of thread `tid` (0: of no thread, for the file system and /proc at large).
-  [[nodiscard]] ProcTraceeView view(int tid) { return {proc_dir_.get(), tid, caps_, &pids_, &fuse_}; }
+  [[nodiscard]] ProcTraceeView view(int tid) {
+    return {proc_dir_.get(), tid, caps_, &pids_, &fuse_};
+  }
 
   [[nodiscard]] int proc_dir() const noexcept { return proc_dir_.get(); }
   [[nodiscard]] const ProcPids& pids() const noexcept { return pids_; }
