@@ -92,11 +92,18 @@ def stage_and_drop_privileges(test):
     try:
         os.chmod(stage, 0o755)
         env = dict(os.environ)
+        # The tools keep the build's layout: bin/, and the preload library the tracer finds
+        # from there at ../lib/roar-seccomp/.
+        os.makedirs(os.path.join(stage, "bin"))
         for var in ("ROAR_SECCOMP", "ROAR_SECCOMP_REPORT", "ROAR_SECCOMP_FILTER"):
             if env.get(var) and os.path.exists(env[var]):
-                dest = os.path.join(stage, os.path.basename(env[var]))
+                dest = os.path.join(stage, "bin", os.path.basename(env[var]))
                 shutil.copy2(env[var], dest)
                 env[var] = dest
+        libs = os.path.join(os.path.dirname(os.environ.get("ROAR_SECCOMP", "")), "..", "lib")
+        if os.path.isdir(os.path.join(libs, "roar-seccomp")):
+            shutil.copytree(os.path.join(libs, "roar-seccomp"),
+                            os.path.join(stage, "lib", "roar-seccomp"))
         if env.get("ROAR_FIXTURES") and os.path.isdir(env["ROAR_FIXTURES"]):
             dest = os.path.join(stage, "fixtures")
             shutil.copytree(env["ROAR_FIXTURES"], dest, symlinks=True)
