@@ -18,6 +18,7 @@
 #include "roar/seccomp/filters/syscall_table.hpp"
 #include "roar/seccomp/launch/diagnostics.hpp"
 #include "roar/seccomp/launch/executable_search.hpp"
+#include "roar/seccomp/launch/fast_path_library.hpp"
 #include "roar/seccomp/report/json.hpp"
 #include "roar/seccomp/report/report.hpp"
 #include "roar/seccomp/util/unique_fd.hpp"
@@ -50,6 +51,19 @@ PreflightCheck check_filter() {
   return {"filter", true,
           std::to_string(program->instructions.size()) + " BPF instructions for " +
               std::to_string(traced_syscalls().size()) + " traced system calls"};
+}
+
+// Which mode runs would use (it never fails the preflight: without it every call is notified).
+PreflightCheck check_fast_path(const Options& options) {
+  if (options.fast_path != "on") {
+    return {"fast_path", true, "off (--fast-path off): every traced call is notified"};
+  }
+  if (const std::optional<std::string> library = find_fast_path_library()) {
+    return {"fast_path", true, "on: " + *library};
+  }
+  return {"fast_path", true,
+          std::string("off: no ") + kFastPathLibraryName +
+              " at ../lib/roar-seccomp/ beside this executable; every traced call is notified"};
 }
 
 std::string first_line(const std::string& text) {
@@ -162,6 +176,7 @@ int run_preflight(const Options& options, const Logger& log) {
   if (result.checks[0].ok && result.checks[1].ok) {
     result.checks.push_back(check_probe_run());
   }
+  result.checks.push_back(check_fast_path(options));
   std::string missing_command;
   if (!options.preflight_command.empty()) {
     result.command_checked = options.preflight_command;

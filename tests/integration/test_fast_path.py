@@ -202,3 +202,17 @@ def test_equivalence_on_everyday_jobs():
         ok(fast)
         ok(slow)
         same_report(fast, slow)
+
+
+def test_preflight_says_which_mode_runs_use():
+    import json
+    import subprocess
+    lib = library()
+    tracer = os.environ["ROAR_SECCOMP"]
+    for args, expected in (([], "on: " + lib), (["--fast-path", "off"], "off (--fast-path off)")):
+        proc = subprocess.run([tracer, "--preflight", "--json", *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=120)
+        result = json.loads(proc.stdout)
+        fast = [c for c in result["checks"] if c["name"] == "fast_path"]
+        assert len(fast) == 1 and fast[0]["ok"], result
+        assert fast[0]["detail"].startswith(expected), fast

@@ -7,6 +7,7 @@ import contextlib
 import gzip
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -81,7 +82,13 @@ def check_installed(prefix_dir, man=True):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     result = json.loads(proc.stdout)
     assert proc.returncode == 0 and result["ok"] is True, (proc.returncode, result, proc.stderr)
-    assert [c["name"] for c in result["checks"]] == ["kernel", "filter", "probe_run"], result
+    assert [c["name"] for c in result["checks"]] == ["kernel", "filter", "probe_run",
+                                                     "fast_path"], result
+    # The installed tracer finds its preload library from its own bin/, wherever the prefix is.
+    if platform.machine() == "x86_64":
+        fast = result["checks"][-1]["detail"]
+        assert fast == "on: " + os.path.join(os.path.realpath(prefix_dir), "lib", "roar-seccomp",
+                                             "libroar-seccomp-fast.so"), fast
     with workdir() as tmp:
         report = os.path.join(tmp, "r.msgpack")
         write(os.path.join(tmp, "in.txt"), "x\n")
