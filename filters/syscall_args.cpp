@@ -84,6 +84,7 @@ SyscallArgs decode_args(const SyscallSpec& spec, const AbiInfo& abi,
       case ArgRole::kLength64: a.length = static_cast<std::int64_t>(wide(abi, regs, i)); break;
       case ArgRole::kUnshareFlags: a.unshare_flags = word(abi, reg); break;
       case ArgRole::kArgv: a.argv = word(abi, reg); break;
+      case ArgRole::kEnvp: a.envp = word(abi, reg); break;
       case ArgRole::kCloneRange: a.clone_range = word(abi, reg); break;
       // io_submit's nr is a long: a negative count fails with EINVAL.
       case ArgRole::kIocbCount:

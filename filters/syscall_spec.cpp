@@ -40,6 +40,7 @@ const char* to_string(ArgRole role) noexcept {
     case ArgRole::kLength64: return "length64";
     case ArgRole::kUnshareFlags: return "unshare_flags";
     case ArgRole::kArgv: return "argv";
+    case ArgRole::kEnvp: return "envp";
     case ArgRole::kSeccompOp: return "seccomp_op";
     case ArgRole::kSeccompFlags: return "seccomp_flags";
     case ArgRole::kCloneRange: return "clone_range";

@@ -132,8 +132,8 @@ constexpr SyscallSpec kTable[] = {
   // Process life cycle: argv and environment are read back from /proc when the process next
   // traps (the exec has then succeeded or failed); the argv given to exec is kept for a process
   // that dies before that.
-  {"execve",           Effect::kExec,         {kNone,    kArgv}},
-  {"execveat",         Effect::kExec,         {kNone,    kNone,        kArgv}},
+  {"execve",           Effect::kExec,         {kPath,    kArgv,        kEnvp}},
+  {"execveat",         Effect::kExec,         {kPathDirFd, kPath,      kArgv,      kEnvp,        kAtFlags}},
   {"exit",             Effect::kExitThread,   {}},
   {"exit_group",       Effect::kExitProcess,  {}},
   // Refused: io_uring performs file I/O without system calls that seccomp sees.

@@ -11,6 +11,7 @@
 #include "roar/seccomp/attribution/run_report.hpp"
 #include "roar/seccomp/notify/listener.hpp"
 #include "roar/seccomp/notify/nested_run_socket.hpp"
+#include "roar/seccomp/notify/preload_guard.hpp"
 #include "roar/seccomp/notify/supervisor.hpp"
 #include "roar/seccomp/proc/memory_writer.hpp"
 #include "roar/seccomp/proc/process_watcher.hpp"
@@ -18,12 +19,13 @@
 namespace roar::seccomp {
 
 struct OwnTracing::Session {
-  Session(Listener adopted, ProcContext& proc_context, bool fast, double started,
-          const Logger& logger)
+  Session(Listener adopted, ProcContext& proc_context, const std::optional<std::string>& library,
+          double started, const Logger& logger)
       : listener(std::move(adopted)),
         proc(proc_context),
         memory_writer(proc_context),
-        fast_path(fast, memory_writer),
+        fast_path(library.has_value(), memory_writer),
+        preload_guard(library.value_or("")),
         start_time(started),
         log(logger) {}
   Session(const Session&) = delete;
@@ -43,6 +45,7 @@ struct OwnTracing::Session {
   ProcContext& proc;
   MemoryWriter memory_writer;
   FastPath fast_path;
+  PreloadGuard preload_guard;
   double start_time;
   const Logger& log;
   RunRecord record;
@@ -61,15 +64,16 @@ OwnTracing& OwnTracing::operator=(OwnTracing&&) noexcept = default;
 OwnTracing::~OwnTracing() = default;
 
 Result<OwnTracing> OwnTracing::start(UniqueFd listener, const RunRoot& root,
-                                     const LauncherExec& exec, bool allow_io_uring, bool fast_path,
+                                     const LauncherExec& exec, bool allow_io_uring,
+                                     const std::optional<std::string>& fast_path_library,
                                      const std::vector<ResolvedSyscall>& syscalls,
                                      ProcContext& proc, const Logger& log) {
   Result<Listener> adopted = Listener::adopt(std::move(listener));
   if (!adopted) {
     return adopted.error();
   }
-  auto s =
-      std::make_unique<Session>(std::move(adopted.value()), proc, fast_path, root.start_time, log);
+  auto s = std::make_unique<Session>(std::move(adopted.value()), proc, fast_path_library,
+                                     root.start_time, log);
   if (!s->listener.enable_sync_wakeup()) {
     log.info("SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP unavailable (Linux < 6.6): slower round trips");
   }
@@ -84,7 +88,8 @@ Result<OwnTracing> OwnTracing::start(UniqueFd listener, const RunRoot& root,
     log.info("nested runs cannot reach this one: %s", nest.error().what());
   }
   EpollProcessWatcher* watcher = s->watcher ? &*s->watcher : nullptr;
-  s->handler.emplace(*s->index, s->record, exec, allow_io_uring, watcher, &s->fast_path);
+  s->handler.emplace(*s->index, s->record, exec, allow_io_uring, watcher, &s->fast_path,
+                     fast_path_library ? &s->preload_guard : nullptr);
   s->stop_fd.reset(eventfd(0, EFD_CLOEXEC));
   s->supervisor.emplace(s->listener, *s->handler, watcher,
                         s->nested_run_server ? &*s->nested_run_server : nullptr, proc,

@@ -33,7 +33,7 @@ std::optional<TracingMode> start_mode(const Options& options, TracingSetup& setu
   if (report.stage == LaunchStage::kListener && report.listener) {
     Result<OwnTracing> own =
         OwnTracing::start(std::move(report.listener), root, child.exec, options.allow_io_uring,
-                          setup.fast_path_library.has_value(), setup.syscalls, setup.proc, log);
+                          setup.fast_path_library, setup.syscalls, setup.proc, log);
     if (!own) {
       log.error("%s", own.error().what());
       return std::nullopt;

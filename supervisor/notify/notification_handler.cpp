@@ -17,7 +17,8 @@ namespace roar::seccomp {
 
 NotificationHandler::NotificationHandler(const SyscallIndex& index, RunRecord& log,
                                          LauncherExec launcher, bool allow_io_uring,
-                                         ProcessWatcher* watcher, FastPath* fast_path)
+                                         ProcessWatcher* watcher, FastPath* fast_path,
+                                         PreloadGuard* preload_guard)
     : index_(index),
       log_(log),
       allow_io_uring_(allow_io_uring),
@@ -25,7 +26,8 @@ NotificationHandler::NotificationHandler(const SyscallIndex& index, RunRecord& l
       launches_(launcher),
       nested_runs_(log.processes),
       recorder_(log, nested_runs_),
-      fast_path_(fast_path) {}
+      fast_path_(fast_path),
+      preload_guard_(preload_guard) {}
 
 CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& view) {
   CallFindings found;
@@ -47,6 +49,9 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
       found.launcher_exec = launches_.is_launcher_exec(n);
       if (!found.launcher_exec) {
         found.exec_argv = read_argv(view, found.args.argv, *abi);
+      }
+      if (preload_guard_ != nullptr) {
+        found.environment_edits = preload_guard_->edits_for_exec(found.args, *abi, view);
       }
       break;
     case Effect::kExitProcess:
@@ -98,6 +103,10 @@ void NotificationHandler::before_answer(CallFindings& found) {
   }
   const SyscallArgs& a = found.args;
   const int pid = *found.pid;
+  for (const MemoryEdit& edit : found.environment_edits) {
+    static_cast<void>(fast_path_->writer().write(pid, found.tid, edit.address, edit.bytes.data(),
+                                                 edit.bytes.size()));
+  }
   if (found.to_record.processes.shares_parent_fd_table) {
     fast_path_->disable();  // another process's releases would not reach this one's tables
   }

@@ -120,6 +120,29 @@ std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view 
   return out;
 }
 
+UniqueFd ProcTraceeView::open_file(int dirfd, std::string_view path) {
+  if (path.empty()) {
+    return UniqueFd();
+  }
+  const bool in_root = path.front() == '/';
+  UniqueFd base(openat(proc_dir_,
+                       in_root                        ? ProcPath(proc_tid_, "root").c_str()
+                       : dirfd == -100 /* AT_FDCWD */ ? ProcPath(proc_tid_, "cwd").c_str()
+                                                      : ProcPath(proc_tid_, "fd", dirfd).c_str(),
+                       O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!base) {
+    return UniqueFd();
+  }
+  // Not a FIFO or a device: opening those could wait, or do something.
+  UniqueFd file = walk(base.get(), std::string(path), O_PATH, in_root, Namespace::kCaller);
+  const std::optional<FileStat> st = file ? stat_at(file.get(), "", AT_EMPTY_PATH) : std::nullopt;
+  if (!st || st->type != S_IFREG) {
+    return UniqueFd();
+  }
+  return UniqueFd(openat(proc_dir_, ("self/fd/" + std::to_string(file.get())).c_str(),
+                         O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+}
+
 std::optional<ResolvedPath> ProcTraceeView::resolve_walking(int dirfd, std::string_view path,
                                                             bool follow) {
   if (path.empty()) {

@@ -5,9 +5,11 @@ grant stale: another thread, a child of fork or vfork, a descriptor number reuse
 neither the library nor its LD_PRELOAD entry may show. The fx_fast fixture calls libc's read and
 write, which the library interposes.
 """
+import json
 import os
 import platform
 import re
+import subprocess
 
 from roartest import (assert_files, fixture, need_tool, ok, py, read_bytes, record, skip, summary,
                       trace, workdir, write)
@@ -205,8 +207,6 @@ def test_equivalence_on_everyday_jobs():
 
 
 def test_preflight_says_which_mode_runs_use():
-    import json
-    import subprocess
     lib = library()
     tracer = os.environ["ROAR_SECCOMP"]
     for args, expected in (([], "on: " + lib), (["--fast-path", "off"], "off (--fast-path off)")):
@@ -216,3 +216,41 @@ def test_preflight_says_which_mode_runs_use():
         fast = [c for c in result["checks"] if c["name"] == "fast_path"]
         assert len(fast) == 1 and fast[0]["ok"], result
         assert fast[0]["detail"].startswith(expected), fast
+
+
+def test_a_sanitized_program_runs_as_it_would_without_the_tracer():
+    """AddressSanitizer refuses to start unless its runtime is the first library loaded: the
+    program's exec is given its environment without the tracer's entry, and it runs (on the
+    notified path, attributed exactly)."""
+    library()
+    asan_cat = fixture("asan_cat")
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in"), CONTENT)
+        run = trace([asan_cat, "in"], tmp)
+        ok(run)
+        assert run.stdout == CONTENT, run.stdout
+        assert "ASan" not in run.stderr, run.stderr
+        assert_files(run, reads={"in"}, writes=set(), opened_only=set())
+        # Started by a shell that has the library (the shell's exec of it is edited).
+        run = trace(["sh", "-c", f"{asan_cat} in > out"], tmp)
+        ok(run)
+        assert "ASan" not in run.stderr, run.stderr
+        assert_files(run, reads={"in"}, writes={"out"}, opened_only=set())
+
+
+def test_no_loader_message_where_the_library_is_out_of_reach():
+    """A mount namespace hides the library's directory: ld.so would say it cannot preload it.
+    The exec is given its environment without the entry, so no message appears."""
+    lib = library()
+    unshare = need_tool("unshare")
+    hide = f"mount -t tmpfs none {os.path.dirname(lib)} && cat in"
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in"), CONTENT)
+        probe = subprocess.run([unshare, "-rm", "sh", "-c", "true"], stderr=subprocess.PIPE)
+        if probe.returncode != 0:
+            skip(f"unshare -rm is refused here: {probe.stderr.decode().strip()}")
+        run = trace([unshare, "-rm", "sh", "-c", hide], tmp)
+        ok(run)
+        assert run.stdout == CONTENT, run.stdout
+        assert "ld.so" not in run.stderr and "preload" not in run.stderr, run.stderr
+        assert_files(run, reads={"in"}, writes=set(), opened_only=set())

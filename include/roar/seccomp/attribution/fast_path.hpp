@@ -62,6 +62,9 @@ class FastPath {
   void disable();
 
   [[nodiscard]] bool has_table(int tid) const { return threads_.contains(tid); }
+  // Where the tables are written, for the other writes the fast path needs (an exec's
+  // environment, see PreloadGuard).
+  [[nodiscard]] TableWriter& writer() noexcept { return writer_; }
 
  private:
   struct Table {

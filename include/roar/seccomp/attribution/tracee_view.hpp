@@ -113,6 +113,9 @@ class PathView {
   virtual std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) = 0;
   // What an absolute canonical path names now (the last component not followed).
   virtual std::optional<FileStat> lstat(const std::string& path) = 0;
+  // The regular file `path` names for the thread (symlinks followed, relative to `dirfd` or its
+  // cwd), opened for reading without blocking; invalid if it is none or cannot be opened.
+  virtual UniqueFd open_file(int dirfd, std::string_view path) = 0;
   // True once a path (or, from lstat, what it names) was left unknown because walking it could
   // have waited on a FUSE file system that the traced tree may be serving itself. A resolve()
   // whose directory resolved but whose last component was not looked up only clears

@@ -45,6 +45,7 @@ struct SyscallArgs {
   std::optional<std::int64_t> length;
   std::optional<std::uint64_t> unshare_flags;
   std::uint64_t argv = 0;         // address of an exec's argv array
+  std::uint64_t envp = 0;         // address of an exec's environment array
   std::uint64_t clone_range = 0;  // address of struct file_clone_range
   std::uint64_t iocb_count = 0;
   std::uint64_t iocb_array = 0;    // address of the iocb pointer array

@@ -57,6 +57,7 @@ enum class ArgRole : std::uint8_t {
   kLength64,      // a 64-bit length; on ia32 it spans this register (low) and the next (high)
   kUnshareFlags,  // CLONE_* flags of unshare; the filter notifies only CLONE_FILES
   kArgv,          // char* const argv[] of an exec
+  kEnvp,          // char* const envp[] of an exec
   kSeccompOp,     // seccomp(2) operation; the filter notifies only SECCOMP_SET_MODE_FILTER
   kSeccompFlags,  // seccomp(2) flags; the filter notifies only SECCOMP_FILTER_FLAG_NEW_LISTENER
   kCloneRange,    // struct file_clone_range* of FICLONERANGE (source fd, offsets, length)

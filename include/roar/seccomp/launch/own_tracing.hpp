@@ -21,9 +21,11 @@ class OwnTracing {
   // Adopts the listener the launched child sent, records the root and starts the supervisor
   // thread. The command cannot run before that: its exec is a traced call, and it waits for an
   // answer. `syscalls` and `proc` must outlive the tracing.
-  // `fast_path`: the command loads the preload library, whose tables the supervisor keeps.
+  // `fast_path_library`: the command loads this preload library, whose tables the supervisor
+  // keeps (nullopt: the fast path is off).
   static Result<OwnTracing> start(UniqueFd listener, const RunRoot& root, const LauncherExec& exec,
-                                  bool allow_io_uring, bool fast_path,
+                                  bool allow_io_uring,
+                                  const std::optional<std::string>& fast_path_library,
                                   const std::vector<ResolvedSyscall>& syscalls, ProcContext& proc,
                                   const Logger& log);
 

@@ -10,6 +10,7 @@
 #include "roar/seccomp/filters/fast_path_abi.h"
 #include "roar/seccomp/filters/syscall_args.hpp"
 #include "roar/seccomp/filters/syscall_spec.hpp"
+#include "roar/seccomp/notify/preload_guard.hpp"
 #include "roar/seccomp/notify/process_discovery.hpp"
 
 namespace roar::seccomp {
@@ -53,6 +54,8 @@ struct CallFindings {
   bool answered_here = false;
   // The fast path's registration of a thread's table, as the caller passed it.
   std::optional<roar_fast_path_registration> registration;
+  // An exec whose program must not load the preload library: its environment, edited.
+  std::vector<MemoryEdit> environment_edits;
   // An exec: the launcher's own (its descriptors are the tracer's), or else the argv it was
   // given (NUL-separated), for a process that dies before /proc shows its new image.
   bool launcher_exec = false;

@@ -27,10 +27,11 @@ class NotificationHandler {
  public:
   // `watcher` (may be null) watches each new process's pidfd; unwatched processes are looked up
   // in /proc on every notification.
-  // `fast_path` (may be null: off) holds the preload library's tables.
+  // `fast_path` (may be null: off) holds the preload library's tables; `preload_guard` (may be
+  // null) keeps the library from programs it would change.
   NotificationHandler(const SyscallIndex& index, RunRecord& log, LauncherExec launcher,
                       bool allow_io_uring, ProcessWatcher* watcher = nullptr,
-                      FastPath* fast_path = nullptr);
+                      FastPath* fast_path = nullptr, PreloadGuard* preload_guard = nullptr);
   NotificationHandler(const NotificationHandler&) = delete;
   NotificationHandler& operator=(const NotificationHandler&) = delete;
 
@@ -81,6 +82,7 @@ class NotificationHandler {
   NestedRuns nested_runs_;
   RunRecorder recorder_;
   FastPath* fast_path_;
+  PreloadGuard* preload_guard_;
 };
 
 }  // namespace roar::seccomp

@@ -58,6 +58,7 @@ class ProcTraceeView final : public TraceeView {
   // PathView
   std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override;
   std::optional<FileStat> lstat(const std::string& path) override;
+  UniqueFd open_file(int dirfd, std::string_view path) override;
   [[nodiscard]] bool walk_refused() const override { return walk_refused_; }
 
   // ProcessView
