@@ -66,7 +66,7 @@ OwnTracing::~OwnTracing() = default;
 Result<OwnTracing> OwnTracing::start(UniqueFd listener, const RunRoot& root,
                                      const LauncherExec& exec, bool allow_io_uring,
                                      const std::optional<std::string>& fast_path_library,
-                                     const std::vector<ResolvedSyscall>& syscalls,
+                                     unsigned threads, const std::vector<ResolvedSyscall>& syscalls,
                                      ProcContext& proc, const Logger& log) {
   Result<Listener> adopted = Listener::adopt(std::move(listener));
   if (!adopted) {
@@ -93,7 +93,7 @@ Result<OwnTracing> OwnTracing::start(UniqueFd listener, const RunRoot& root,
   s->stop_fd.reset(eventfd(0, EFD_CLOEXEC));
   s->supervisor.emplace(s->listener, *s->handler, watcher,
                         s->nested_run_server ? &*s->nested_run_server : nullptr, proc,
-                        s->stop_fd.get(), log);
+                        s->stop_fd.get(), threads, log);
   Session* session = s.get();
   s->thread = std::thread([session] { session->supervisor->run(); });
   return OwnTracing(std::move(s));

@@ -31,9 +31,9 @@ std::optional<TracingMode> start_mode(const Options& options, TracingSetup& setu
   }
   ChildReport& report = **first;
   if (report.stage == LaunchStage::kListener && report.listener) {
-    Result<OwnTracing> own =
-        OwnTracing::start(std::move(report.listener), root, child.exec, options.allow_io_uring,
-                          setup.fast_path_library, setup.syscalls, setup.proc, log);
+    Result<OwnTracing> own = OwnTracing::start(
+        std::move(report.listener), root, child.exec, options.allow_io_uring,
+        setup.fast_path_library, options.supervisor_threads(), setup.syscalls, setup.proc, log);
     if (!own) {
       log.error("%s", own.error().what());
       return std::nullopt;

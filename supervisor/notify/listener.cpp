@@ -16,12 +16,11 @@ void Listener::FreeDeleter::operator()(void* p) const noexcept {
   std::free(p);
 }
 
-Listener::Listener(UniqueFd fd, std::size_t notif_size, std::size_t resp_size)
-    : fd_(std::move(fd)),
-      notif_size_(notif_size),
+Listener::Channel::Channel(std::size_t notif_size, std::size_t resp_size)
+    : notif_size_(notif_size),
       resp_size_(resp_size),
-      notif_buf_(std::calloc(1, notif_size)),
-      resp_buf_(std::calloc(1, resp_size)) {}
+      notif_(std::calloc(1, notif_size)),
+      resp_(std::calloc(1, resp_size)) {}
 
 Result<Listener> Listener::adopt(UniqueFd fd) {
   // The structures may grow in later kernels; buffers must be as large as the kernel says.
@@ -32,20 +31,16 @@ Result<Listener> Listener::adopt(UniqueFd fd) {
   const std::size_t notif = std::max<std::size_t>(sizes.seccomp_notif, sizeof(seccomp_notif));
   const std::size_t resp =
       std::max<std::size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp));
-  Listener listener(std::move(fd), notif, resp);
-  if (!listener.notif_buf_ || !listener.resp_buf_) {
-    return Error{ENOMEM, "allocating notification buffers"};
-  }
-  return listener;
+  return Listener(std::move(fd), notif, resp);
 }
 
-Result<Notification> Listener::receive() {
+Result<Notification> Listener::receive(Channel& channel) const {
   // The kernel rejects a receive buffer that is not zeroed (EINVAL since 5.5).
-  std::memset(notif_buf_.get(), 0, notif_size_);
-  if (ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_RECV, notif_buf_.get()) != 0) {
+  std::memset(channel.notif_.get(), 0, channel.notif_size_);
+  if (ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_RECV, channel.notif_.get()) != 0) {
     return Error::from_errno("ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
   }
-  const auto* raw = static_cast<const seccomp_notif*>(notif_buf_.get());
+  const auto* raw = static_cast<const seccomp_notif*>(channel.notif_.get());
   Notification n;
   n.id = raw->id;
   n.tid = static_cast<int>(raw->pid);
@@ -62,9 +57,10 @@ bool Listener::id_valid(std::uint64_t id) const noexcept {
   return ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-Status Listener::respond(std::uint64_t id, std::int32_t error, std::uint32_t flags) {
-  std::memset(resp_buf_.get(), 0, resp_size_);
-  auto* resp = static_cast<seccomp_notif_resp*>(resp_buf_.get());
+Status Listener::respond(Channel& channel, std::uint64_t id, std::int32_t error,
+                         std::uint32_t flags) const {
+  std::memset(channel.resp_.get(), 0, channel.resp_size_);
+  auto* resp = static_cast<seccomp_notif_resp*>(channel.resp_.get());
   resp->id = id;
   resp->val = 0;
   resp->error = error;
@@ -75,16 +71,16 @@ Status Listener::respond(std::uint64_t id, std::int32_t error, std::uint32_t fla
   return Ok{};
 }
 
-Status Listener::respond_continue(std::uint64_t id) {
-  return respond(id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+Status Listener::respond_continue(Channel& channel, std::uint64_t id) const {
+  return respond(channel, id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 }
 
-Status Listener::respond_error(std::uint64_t id, int error) {
-  return respond(id, -error, 0);
+Status Listener::respond_error(Channel& channel, std::uint64_t id, int error) const {
+  return respond(channel, id, -error, 0);
 }
 
-Status Listener::respond_success(std::uint64_t id) {
-  return respond(id, 0, 0);
+Status Listener::respond_success(Channel& channel, std::uint64_t id) const {
+  return respond(channel, id, 0, 0);
 }
 
 bool Listener::enable_sync_wakeup() noexcept {

@@ -1,53 +1,85 @@
 // Supervisor: receive -> read /proc -> ID_VALID -> answer -> record, for every notification.
 #include "roar/seccomp/notify/supervisor.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace roar::seccomp {
+namespace {
 
-void Supervisor::serve_one() noexcept {
-  Result<Notification> n = listener_.receive();
-  if (!n) {
-    // ENOENT: the caller died or was interrupted before we received it; nothing to answer.
-    if (n.error().code != ENOENT) {
-      log_.error("%s", n.error().message().c_str());
-    }
-    return;
-  }
+// The signal that wakes a worker blocked in NOTIF_RECV when the run is over (older kernels keep
+// it waiting once no task uses the filter). Its handler does nothing: the interruption is all.
+constexpr int kWakeSignal = SIGURG;
+
+void on_wake(int /*signal*/) {}
+
+}  // namespace
+
+// Prepares, checks and answers one notification, and records it: before the answer with several
+// workers (the next notification of the same thread, which another worker may receive, must find
+// this one's records), after it with one (the traced thread waits less).
+void Supervisor::serve(Listener::Channel& channel, const Notification& n) noexcept {
   CallFindings found;
   bool prepared_ok = true;
-  try {
-    ProcTraceeView view = proc_.view(n->tid);
-    found = handler_.prepare(*n, view);
-  } catch (const std::exception& e) {
-    // Nothing may keep a traced thread waiting: answer even if attribution failed.
-    log_.error("attributing a system call failed: %s", e.what());
-    prepared_ok = false;
-  }
-  // Reads above are trusted only if the thread is still in this very call: otherwise its tid
-  // may have been reused, or a signal abandoned the call (a restart notifies again). A call
-  // with nothing to record needs no check.
-  const bool valid = found.nothing_to_record() || listener_.id_valid(n->id);
-  if (valid && prepared_ok) {
+  bool valid = false;
+  {
+    std::unique_lock<std::mutex> lock(state_, std::defer_lock);
+    if (workers_ > 1) {
+      lock.lock();
+      drain_exits();  // exits first: a pid that exited may be this caller's, reused
+    }
     try {
-      handler_.before_answer(found);
+      ProcTraceeView view = proc_.view(n.tid);
+      found = handler_.prepare(n, view);
     } catch (const std::exception& e) {
-      log_.error("preparing the answer to a system call failed: %s", e.what());
+      // Nothing may keep a traced thread waiting: answer even if attribution failed.
+      log_.error("attributing a system call failed: %s", e.what());
+      prepared_ok = false;
+    }
+    // Reads above are trusted only if the thread is still in this very call: otherwise its tid
+    // may have been reused, or a signal abandoned the call (a restart notifies again). A call
+    // with nothing to record needs no check.
+    valid = found.nothing_to_record() || listener_.id_valid(n.id);
+    if (valid && prepared_ok) {
+      try {
+        handler_.before_answer(found);
+        if (workers_ > 1) {
+          handler_.commit(std::move(found));
+        }
+      } catch (const std::exception& e) {
+        log_.error("recording a system call failed: %s", e.what());
+      }
     }
   }
-  const Status answered = found.error != 0      ? listener_.respond_error(n->id, found.error)
-                          : found.answered_here ? listener_.respond_success(n->id)
-                                                : listener_.respond_continue(n->id);
+  const Status answered = found.error != 0 ? listener_.respond_error(channel, n.id, found.error)
+                          : found.answered_here ? listener_.respond_success(channel, n.id)
+                                                : listener_.respond_continue(channel, n.id);
   if (!answered) {
-    log_.error("%s", answered.error().message().c_str());
+    log_.error("%s", answered.error().what());
   }
-  if (valid && prepared_ok) {
+  if (workers_ <= 1 && valid && prepared_ok) {
     try {
       handler_.commit(std::move(found));
     } catch (const std::exception& e) {
       log_.error("recording a system call failed: %s", e.what());
     }
   }
+}
+
+void Supervisor::serve_one(Listener::Channel& channel) noexcept {
+  const Result<Notification> n = listener_.receive(channel);
+  if (!n) {
+    // ENOENT: the caller died or was interrupted before we received it; nothing to answer.
+    if (n.error().code != ENOENT) {
+      log_.error("%s", n.error().what());
+    }
+    return;
+  }
+  serve(channel, *n);
 }
 
 void Supervisor::drain_exits() noexcept {
@@ -63,12 +95,12 @@ void Supervisor::drain_exits() noexcept {
   }
 }
 
-void Supervisor::serve_nested_runs(const std::vector<pollfd>& fds) noexcept {
+void Supervisor::serve_nested_runs(const std::vector<pollfd>& fds, std::size_t first) noexcept {
   try {
-    if ((fds[3].revents & POLLIN) != 0) {
+    if ((fds[first].revents & POLLIN) != 0) {
       nested_run_server_->accept_clients(handler_);
     }
-    for (std::size_t i = 4; i < fds.size(); ++i) {
+    for (std::size_t i = first + 1; i < fds.size(); ++i) {
       if (fds[i].revents != 0) {
         nested_run_server_->serve(fds[i].fd, handler_, proc_);
       }
@@ -78,21 +110,35 @@ void Supervisor::serve_nested_runs(const std::vector<pollfd>& fds) noexcept {
   }
 }
 
-void Supervisor::run() noexcept {
-  enum : std::size_t { kListener, kStop, kExits, kNest };
-  int listener_fd = listener_.fd();
-  std::vector<pollfd> fds;
-  for (;;) {
-    // The listener first, then control descriptors; nested runs' clients come and go.
-    fds.assign({{listener_fd, POLLIN, 0},
-                {stop_fd_, POLLIN, 0},
-                {watcher_ != nullptr ? watcher_->fd() : -1, POLLIN, 0},
-                {nested_run_server_ != nullptr ? nested_run_server_->fd() : -1, POLLIN, 0}});
-    if (nested_run_server_ != nullptr) {
-      for (const int client : nested_run_server_->clients()) {
-        fds.push_back({client, POLLIN, 0});
-      }
+// The control descriptors (the run's stop, exits, nested runs), after `listener` if it is >= 0.
+std::vector<pollfd> Supervisor::poll_set(int listener) const {
+  std::vector<pollfd> fds = {
+      {listener, POLLIN, 0},
+      {stop_fd_, POLLIN, 0},
+      {watcher_ != nullptr ? watcher_->fd() : -1, POLLIN, 0},
+      {nested_run_server_ != nullptr ? nested_run_server_->fd() : -1, POLLIN, 0}};
+  if (nested_run_server_ != nullptr) {
+    for (const int client : nested_run_server_->clients()) {
+      fds.push_back({client, POLLIN, 0});
     }
+  }
+  return fds;
+}
+
+void Supervisor::run() noexcept {
+  if (workers_ > 1) {
+    run_with_workers();
+  } else {
+    run_alone();
+  }
+}
+
+// One thread does everything: the listener and the control descriptors in one poll.
+void Supervisor::run_alone() noexcept {
+  Listener::Channel channel = listener_.channel();
+  int listener_fd = listener_.fd();
+  for (;;) {
+    std::vector<pollfd> fds = poll_set(listener_fd);
     if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) {
         continue;
@@ -106,10 +152,10 @@ void Supervisor::run() noexcept {
       drain_exits();
     }
     if ((fds[kListener].revents & POLLIN) != 0) {
-      serve_one();
+      serve_one(channel);
     }
     if (nested_run_server_ != nullptr) {
-      serve_nested_runs(fds);
+      serve_nested_runs(fds, kNestedRuns);
     }
     // POLLHUP: no task uses the filter any more. Exits may still be reported: keep watching
     // until the run, which reaps the tree, says it is over.
@@ -118,6 +164,76 @@ void Supervisor::run() noexcept {
     }
     if ((fds[kStop].revents & POLLIN) != 0) {
       drain_exits();  // the tree is reaped: every exit has been reported
+      return;
+    }
+  }
+}
+
+// Workers wait in NOTIF_RECV, each with its own buffers: the kernel hands each notification to
+// one of them, so that the round trips of several traced threads overlap. This thread keeps the
+// control descriptors; the handler's state is under state_.
+void Supervisor::run_with_workers() noexcept {
+  struct sigaction wake {};
+  wake.sa_handler = on_wake;  // no SA_RESTART: NOTIF_RECV returns EINTR
+  sigemptyset(&wake.sa_mask);
+  sigaction(kWakeSignal, &wake, nullptr);
+  std::vector<std::thread> workers;
+  std::vector<std::unique_ptr<std::atomic<bool>>> finished;
+  for (unsigned i = 0; i < workers_; ++i) {
+    finished.push_back(std::make_unique<std::atomic<bool>>(false));
+    std::atomic<bool>* done = finished.back().get();
+    workers.emplace_back([this, done] {
+      work();
+      done->store(true);
+    });
+  }
+  for (;;) {
+    std::vector<pollfd> fds = poll_set(-1);
+    if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+      log_.error("poll on the supervisor's control descriptors: %s", std::strerror(errno));
+      break;
+    }
+    const std::lock_guard<std::mutex> lock(state_);
+    if ((fds[kExits].revents & POLLIN) != 0) {
+      drain_exits();
+    }
+    if (nested_run_server_ != nullptr) {
+      serve_nested_runs(fds, kNestedRuns);
+    }
+    if ((fds[kStop].revents & POLLIN) != 0) {
+      drain_exits();  // the tree is reaped: every exit has been reported
+      break;
+    }
+  }
+  stopping_.store(true);
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    // A worker may have checked `stopping_` just before the signal: wake it until it is out.
+    while (!finished[i]->load()) {
+      pthread_kill(workers[i].native_handle(), kWakeSignal);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    workers[i].join();
+  }
+}
+
+void Supervisor::work() noexcept {
+  Listener::Channel channel = listener_.channel();
+  while (!stopping_.load()) {
+    const Result<Notification> n = listener_.receive(channel);
+    if (n) {
+      serve(channel, *n);
+      continue;
+    }
+    if (n.error().code == ENOENT) {
+      // The caller went away before we took it; or (newer kernels) no task uses the filter any
+      // more, and every receive fails at once: then there is nothing left to serve.
+      pollfd listener{listener_.fd(), POLLIN, 0};
+      if (poll(&listener, 1, 0) > 0 && (listener.revents & POLLHUP) != 0 &&
+          (listener.revents & POLLIN) == 0) {
+        return;
+      }
+    } else if (n.error().code != EINTR) {
+      log_.error("%s", n.error().what());
       return;
     }
   }

@@ -210,8 +210,10 @@ def trace(cmd, cwd, *, tracer_args=(), stdin=None, stdout=subprocess.PIPE, env=N
     `PREFIX... TRACER [ARGS] REPORT -- CMD...`."""
     if not TRACER:
         skip("ROAR_SECCOMP is not set: run the scenarios through ctest")
-    if os.environ.get("ROAR_TEST_FAST_PATH") == "off":  # the suite's fastoff variant
-        tracer_args = ("--fast-path", "off", *tracer_args)
+    if os.environ.get("ROAR_TEST_FAST_PATH") == "off":
+        # The suite's fastoff variant: every call notified, and three threads receiving them,
+        # more than this machine's CPUs, so that their interleavings vary.
+        tracer_args = ("--fast-path", "off", "--threads", "3", *tracer_args)
     report_dir = tempfile.mkdtemp(prefix="roar-report-")
     report_path = report or os.path.join(report_dir, "report.msgpack")
     argv = [*prefix, TRACER, *tracer_args, report_path] + (["--"] if separator else []) + list(cmd)

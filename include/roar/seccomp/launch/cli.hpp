@@ -26,6 +26,10 @@ struct Options {
   std::optional<double> wait_timeout;   // seconds to wait for background processes; none: forever
   std::string if_untraceable = "fail";  // "fail" (exit 125) or "run" (untraced, incomplete report)
   std::string fast_path = "on";         // "on" (the preload library, where it can load) or "off"
+  unsigned threads = 0;  // threads receiving notifications; 0: the online CPUs but one, 1 to 8
+
+  // The number of threads to receive notifications with.
+  [[nodiscard]] unsigned supervisor_threads() const noexcept;
 
   [[nodiscard]] LogLevel log_level() const noexcept;
 };

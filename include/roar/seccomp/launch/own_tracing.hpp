@@ -26,8 +26,8 @@ class OwnTracing {
   static Result<OwnTracing> start(UniqueFd listener, const RunRoot& root, const LauncherExec& exec,
                                   bool allow_io_uring,
                                   const std::optional<std::string>& fast_path_library,
-                                  const std::vector<ResolvedSyscall>& syscalls, ProcContext& proc,
-                                  const Logger& log);
+                                  unsigned threads, const std::vector<ResolvedSyscall>& syscalls,
+                                  ProcContext& proc, const Logger& log);
 
   OwnTracing(OwnTracing&&) noexcept;
   OwnTracing& operator=(OwnTracing&&) noexcept;

@@ -3,6 +3,8 @@
 
 #include <poll.h>
 
+#include <atomic>
+#include <mutex>
 #include <vector>
 
 #include "roar/seccomp/notify/listener.hpp"
@@ -19,8 +21,10 @@ class Supervisor {
   // `proc` looks at the traced threads; `stop_fd` is an eventfd the run writes to when the tree
   // is gone; `watcher` (may be null) reports processes that
   // exited; `nested_runs` (may be null) serves nested runs.
+  // `workers` threads receive notifications at once (1: this thread alone, polling the listener
+  // with the control descriptors).
   Supervisor(Listener& listener, NotificationHandler& handler, EpollProcessWatcher* watcher,
-             NestedRunServer* nested_runs, ProcContext& proc, int stop_fd,
+             NestedRunServer* nested_runs, ProcContext& proc, int stop_fd, unsigned workers,
              const Logger& log) noexcept
       : listener_(listener),
         handler_(handler),
@@ -28,15 +32,23 @@ class Supervisor {
         nested_run_server_(nested_runs),
         proc_(proc),
         stop_fd_(stop_fd),
+        workers_(workers),
         log_(log) {}
 
-  // Serves notifications until stop_fd is readable or no task uses the filter any more.
+  // Serves notifications until stop_fd is readable (the tree is reaped).
   void run() noexcept;
 
  private:
-  void serve_one() noexcept;
+  enum : std::size_t { kListener, kStop, kExits, kNestedRuns };
+
+  void run_alone() noexcept;
+  void run_with_workers() noexcept;
+  void work() noexcept;
+  void serve_one(Listener::Channel& channel) noexcept;
+  void serve(Listener::Channel& channel, const Notification& n) noexcept;
   void drain_exits() noexcept;
-  void serve_nested_runs(const std::vector<pollfd>& fds) noexcept;
+  void serve_nested_runs(const std::vector<pollfd>& fds, std::size_t first) noexcept;
+  [[nodiscard]] std::vector<pollfd> poll_set(int listener) const;
 
   Listener& listener_;
   NotificationHandler& handler_;
@@ -44,7 +56,11 @@ class Supervisor {
   NestedRunServer* nested_run_server_;
   ProcContext& proc_;
   int stop_fd_;
+  unsigned workers_;
   const Logger& log_;
+  // With several workers: the handler's state, the watcher and the nested runs.
+  std::mutex state_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace roar::seccomp
