@@ -3,6 +3,7 @@ way roar does (msgpack.unpackb(raw=False)), check its invariants, and compare ex
 import contextlib
 import errno
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -83,9 +84,15 @@ def fixture(name):
     return path
 
 
+def fx_program(program, *args):
+    """argv of the fixture program `program` (built from tests/fixtures/PROGRAM.c): a scenario
+    of that program and the scenario's arguments."""
+    return [fixture(program), *args]
+
+
 def fx(*args):
-    """argv of the 64-bit scenario program."""
-    return [fixture("fx_io"), *args]
+    """argv of the 64-bit file I/O scenario program (fx_io, whose ia32 build fx32 runs)."""
+    return fx_program("fx_io", *args)
 
 
 def fx32(*args):
@@ -286,6 +293,15 @@ def tracer_silent(run):
     assert not lines, f"the tracer reported problems: {lines}"
 
 
+def no_kernel_decorations(run):
+    """No path in the report is an O_TMPFILE placeholder ("/dir/#12345") or carries the
+    " (deleted)" suffix /proc/PID/fd shows for unlinked files (README "The report")."""
+    for f in run.report["files"]:
+        path = os.fsdecode(f["path"])
+        assert not re.search(r"/#\d+( \(deleted\))?$", path), path
+        assert "(deleted)" not in path, path
+
+
 def record(run, directory, name):
     """The report's file record of directory/name."""
     files = run.files()
@@ -303,6 +319,57 @@ def threads_of(run, directory, name):
 def summary(run):
     """pid, parent and argv of every process, for assertion messages (env left out)."""
     return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
+
+
+def process_with(run, command):
+    """The one process of the report whose argv is `command`."""
+    found = [p for p in run.processes() if p["command"] == command]
+    assert len(found) == 1, f"one process running {command}: {summary(run)}"
+    return found[0]
+
+
+def by_pid(run):
+    """The report's processes by pid, each pid once, every parent but the root's among them."""
+    procs = run.processes()
+    pids = [p["pid"] for p in procs]
+    assert len(pids) == len(set(pids)), f"a pid appears twice: {summary(run)}"
+    # Every process of the tree appears, so every parent but the root's is in the report too.
+    for p in procs:
+        assert p["parent_pid"] is None or p["parent_pid"] in pids, \
+            f"the parent of {p['pid']} is not in the report: {summary(run)}"
+    return {p["pid"]: p for p in procs}
+
+
+def warnings_text(run):
+    return "\n".join(run.warnings())
+
+
+def cmdline_of(pid):
+    """/proc/PID/cmdline (test side, untraced), or None when the process is gone."""
+    try:
+        return read_bytes(f"/proc/{pid}/cmdline")
+    except OSError:
+        return None
+
+
+def is_static_elf(path):
+    """True when the ELF file at `path` has no program interpreter (PT_INTERP)."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+        if head[:4] != b"\x7fELF" or head[4] != 2:  # ELFCLASS64 only (x86-64 host)
+            return False
+        little = head[5] == 1
+        order = "little" if little else "big"
+        phoff = int.from_bytes(head[32:40], order)
+        phentsize = int.from_bytes(head[54:56], order)
+        phnum = int.from_bytes(head[56:58], order)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    for i in range(phnum):
+        p_type = int.from_bytes(table[i * phentsize:i * phentsize + 4], order)
+        if p_type == 3:  # PT_INTERP
+            return False
+    return True
 
 
 def read_bytes(path):

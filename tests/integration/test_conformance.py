@@ -1,21 +1,17 @@
-"""roar's own tracer scenarios (numbered 1-24 as roar's tracer tests number them) and their
-"recommended additions", run against roar-seccomp.
+"""roar's own tracer scenarios 1-22 (numbered as roar's tracer tests number them), run against
+roar-seccomp. Scenarios 23-24 (preflight, exit codes) are test_conformance_cli.py's; the
+"recommended additions", test_conformance_additions.py's.
 
 roar's tests check R ⊇ {...} and W ⊇ {...}; here every scenario compares the exact read, written
-and opened-only sets under its own roartest.workdir() (README "Semantics"), so a spurious read or write
-fails as surely as a missing one. Scenario 20 (short-lived writes) must reach 100%, not roar's
-eBPF floor of 80%. Scenarios 21 and 22 are decided on roar's Python side; here the tracer must
-report both files (21) and record the root command as the argv it was given (22).
+and opened-only sets under its own roartest.workdir() (README "Semantics"), so a spurious read or
+write fails as surely as a missing one. Scenario 20 (short-lived writes) must reach 100%, not
+roar's eBPF floor of 80%. Scenarios 21 and 22 are decided on roar's Python side; here the tracer
+must report both files (21) and record the root command as the argv it was given (22).
 """
-import json
 import os
 import shutil
-import signal
-import stat
-import subprocess
 
-import roartest
-from roartest import (assert_files, fixture, ok, py, python3, read_bytes, record, trace, workdir,
+from roartest import (assert_files, fx_program, ok, py, python3, read_bytes, trace, workdir,
                       write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
@@ -23,50 +19,9 @@ CONTENT = b"gamma\nalpha\nbeta\n"
 
 # ----------------------------------------------------------------------------- local helpers
 
-def fxp(*args):
-    """argv of the path scenario program (tests/fixtures/fx_paths.c)."""
-    return [fixture("fx_paths"), *args]
-
-
 def commands(run):
     """(pid, parent_pid, command) of every process: what a failure message needs."""
     return [(p["pid"], p["parent_pid"], p["command"]) for p in run.processes()]
-
-
-def all_paths(run):
-    """Every path the report names, decoded like roartest does (bytes paths surrogate-escaped)."""
-    return [os.fsdecode(f["path"]) for f in run.report["files"]]
-
-
-def preflight(*flags):
-    """Runs `roar-seccomp --preflight FLAGS...` directly (no command is traced)."""
-    if not roartest.TRACER:
-        roartest.skip("ROAR_SECCOMP is not set: run the scenarios through ctest")
-    return subprocess.run([roartest.TRACER, "--preflight", *flags], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=120)
-
-
-PREFLIGHT_KEYS = {"backend", "ok", "summary", "command_checked", "warnings", "checks"}
-
-
-def preflight_json(proc):
-    """The one JSON object a --preflight --json run prints, with its shape checked (README "Usage")."""
-    text = proc.stdout.decode()
-    result = json.loads(text.strip())  # exactly one object: trailing text would not parse
-    assert isinstance(result, dict), text
-    assert set(result) == PREFLIGHT_KEYS, sorted(result)
-    assert result["backend"] == "seccomp"
-    assert isinstance(result["ok"], bool)
-    assert isinstance(result["summary"], str) and result["summary"]
-    assert result["command_checked"] is None or isinstance(result["command_checked"], str)
-    assert isinstance(result["warnings"], list)
-    assert all(isinstance(w, str) for w in result["warnings"])
-    assert isinstance(result["checks"], list) and result["checks"]
-    for check in result["checks"]:
-        assert set(check) == {"name", "ok", "detail"}, check
-        assert isinstance(check["name"], str) and isinstance(check["ok"], bool)
-        assert isinstance(check["detail"], str)
-    return result
 
 
 # ----------------------------------------------------------------------------- 1-5
@@ -224,7 +179,7 @@ def test_12_io_fixture():
     written) and its new name T.linked written; truncate(T, 5) a write; T.unlink_test created
     without a byte and unlinked: opened only (roar's ptrace strict rule, not preload's)."""
     with workdir() as tmp:
-        run = trace(fxp("io-fixture", "t"), tmp)
+        run = trace(fx_program("fx_paths", "io-fixture", "t"), tmp)
         ok(run)
         assert read_bytes(os.path.join(tmp, "t")) == b"roar-"
         assert sorted(os.listdir(tmp)) == ["t", "t.linked"]
@@ -433,255 +388,3 @@ def test_22_short_lived_command_records_its_argv_every_time():
             run = trace([true], tmp)
             ok(run)
             assert [p["command"] for p in run.processes()] == [[true]], commands(run)
-
-
-# ----------------------------------------------------------------------------- 23: preflight
-
-def test_23_preflight_json_ok():
-    """roar scenario 23: `--preflight --json`: one JSON object, ok:true, exit 0, no command checked."""
-    proc = preflight("--json")
-    result = preflight_json(proc)
-    assert proc.returncode == 0, (proc.returncode, result, proc.stderr)
-    assert result["ok"] is True, result
-    assert result["command_checked"] is None
-    assert all(c["ok"] for c in result["checks"]), result["checks"]
-    assert "command" not in [c["name"] for c in result["checks"]]
-
-
-def test_23_preflight_json_with_command():
-    """roar scenario 23: `--preflight --json --command python3`: ok, and the command checked is what PATH
-    resolves it to (like execvp); a passed check named "command"."""
-    proc = preflight("--json", "--command", "python3")
-    result = preflight_json(proc)
-    assert proc.returncode == 0, (proc.returncode, result, proc.stderr)
-    assert result["ok"] is True, result
-    assert result["command_checked"] == shutil.which("python3"), result
-    commands = [c for c in result["checks"] if c["name"] == "command"]
-    assert len(commands) == 1 and commands[0]["ok"] is True, result["checks"]
-
-
-def test_23_preflight_json_unknown_command():
-    """roar scenario 23: an unknown command: ok:false, summary "command not found: X", a failed check
-    named "command", exit 1; every other check still passes."""
-    name = "roar-no-such-command-zz"
-    proc = preflight("--json", "--command", name)
-    result = preflight_json(proc)
-    assert proc.returncode == 1, (proc.returncode, result, proc.stderr)
-    assert result["ok"] is False
-    assert result["summary"] == f"command not found: {name}", result["summary"]
-    failed = [c for c in result["checks"] if not c["ok"]]
-    assert [c["name"] for c in failed] == ["command"], result["checks"]
-
-
-def test_23_preflight_bad_flag_exits_2():
-    """roar's command line: bad flags exit 2 (and print no JSON on stdout)."""
-    proc = preflight("--json", "--no-such-flag")
-    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
-    assert proc.stdout == b""
-
-
-# ----------------------------------------------------------------------------- 24: exit codes
-
-def test_24_exit_code_of_the_root():
-    """roar scenario 24: `sh -c 'exit 3'` -> 3, with a report."""
-    with workdir() as tmp:
-        run = trace(["sh", "-c", "exit 3"], tmp)
-        assert run.exit_code == 3, run.stderr
-        assert run.root()["command"] == ["sh", "-c", "exit 3"]
-
-
-def test_24_root_killed_by_signal_exits_128_plus_signal():
-    """roar scenario 24: `sh -c 'kill -TERM $$'` -> 143, with a report."""
-    with workdir() as tmp:
-        run = trace(["sh", "-c", "kill -TERM $$"], tmp)
-        assert run.exit_code == 128 + signal.SIGTERM, run.stderr
-
-
-def test_24_descendant_status_is_ignored():
-    """roar's command line: only the root's status counts: a child that fails or is killed changes nothing."""
-    with workdir() as tmp:
-        run = trace(["sh", "-c", "sh -c 'exit 7'; sh -c 'kill -KILL $$'; exit 0"], tmp)
-        assert run.exit_code == 0, run.stderr
-
-
-def test_24_missing_command_exits_127_with_a_report():
-    """roar's test 24 (README "Usage": 127, and the report is still written, so roar does not re-run)."""
-    with workdir() as tmp:
-        argv = ["roar-no-such-command-zz"]
-        run = trace(argv, tmp, separator=False)
-        assert run.exit_code == 127, run.stderr
-        assert run.stderr.startswith("roar-seccomp:"), run.stderr
-        assert [p["command"] for p in run.processes()] == [argv]
-
-
-def test_24_not_executable_exits_126_with_a_report():
-    """README "Usage": found but not executable: 126, with a report."""
-    with workdir() as tmp:
-        script = os.path.join(tmp, "script.sh")
-        write(script, "#!/bin/sh\necho never\n")
-        os.chmod(script, 0o644)
-        run = trace(["./script.sh"], tmp)
-        assert run.exit_code == 126, run.stderr
-        assert run.stderr.startswith("roar-seccomp:"), run.stderr
-        assert run.stdout == b""
-        assert_files(run, reads=set(), writes=set(), opened_only=set())
-
-
-# ----------------------------------------------------------------------------- recommended
-
-def test_rec_bash_exec_redirect_to_fd_3():
-    """`exec 3>out; echo x >&3`: bash opens out, moves it to fd 3 (fcntl F_DUPFD / dup2), and
-    the builtin echo writes through fd 3."""
-    with workdir() as tmp:
-        run = trace(["bash", "-c", "exec 3>out; echo x >&3; echo y >&3"], tmp)
-        ok(run)
-        assert read_bytes(os.path.join(tmp, "out")) == b"x\ny\n"
-        assert_files(run, reads=set(), writes={"out"}, opened_only=set())
-
-
-def test_rec_openat_with_a_real_dirfd():
-    """openat(dirfd, "in") and openat(dirfd, "out") with dirfd = sub/: the names resolve
-    against sub/, not the cwd, which holds decoys with the same names."""
-    with workdir() as tmp:
-        os.mkdir(os.path.join(tmp, "sub"))
-        write(os.path.join(tmp, "in"), b"decoy\n")
-        write(os.path.join(tmp, "out"), b"decoy\n")
-        write(os.path.join(tmp, "sub/in"), CONTENT)
-        code = ("import os\n"
-                "d = os.open('sub', os.O_RDONLY | os.O_DIRECTORY)\n"
-                "i = os.open('in', os.O_RDONLY, dir_fd=d)\n"
-                "data = os.read(i, 4096)\n"
-                "o = os.open('out', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644, dir_fd=d)\n"
-                "os.write(o, data)\n")
-        run = trace(py(code), tmp)
-        ok(run)
-        assert read_bytes(os.path.join(tmp, "sub/out")) == CONTENT
-        assert read_bytes(os.path.join(tmp, "out")) == b"decoy\n"
-        assert_files(run, reads={"sub/in"}, writes={"sub/out"}, opened_only=set())
-
-
-def test_rec_threads_write_through_fd_opened_after_they_started():
-    """Two python threads start, then the main thread opens out; each thread writes through
-    that fd (one fd table shared by all threads): out written, by exactly those two threads."""
-    with workdir() as tmp:
-        code = ("import os, threading\n"
-                "started, opened = threading.Barrier(3), threading.Barrier(3)\n"
-                "box = {}\n"
-                "tids = []\n"
-                "def writer():\n"
-                "    tids.append(threading.get_native_id())\n"
-                "    started.wait()\n"
-                "    opened.wait()\n"
-                "    os.write(box['fd'], b'%d\\n' % threading.get_native_id())\n"
-                "ts = [threading.Thread(target=writer) for _ in range(2)]\n"
-                "for t in ts: t.start()\n"
-                "started.wait()\n"
-                "box['fd'] = os.open('out', os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)\n"
-                "opened.wait()\n"
-                "for t in ts: t.join()\n"
-                "print(*sorted(tids))\n")
-        run = trace(py(code), tmp)
-        ok(run)
-        tids = [int(t) for t in run.stdout.split()]
-        assert len(set(tids)) == 2 and run.root()["pid"] not in tids, run.stdout
-        assert_files(run, reads=set(), writes={"out"}, opened_only=set())
-        assert record(run, tmp, "out")["written_threads"] == sorted(tids)
-
-
-def test_rec_truncate_and_unlink_semantics():
-    """README "Semantics": truncate(path) and ftruncate(fd) that succeed are writes (explicit content
-    changes); unlink is not a write and names no file (roar's ptrace rule, not preload's)."""
-    with workdir() as tmp:
-        for name in ("a", "b", "c"):
-            write(os.path.join(tmp, name), CONTENT)
-        code = ("import os\n"
-                "os.truncate('a', 2)\n"
-                "fd = os.open('b', os.O_WRONLY)\n"
-                "os.ftruncate(fd, 1)\n"
-                "os.close(fd)\n"
-                "os.unlink('c')\n")
-        run = trace(py(code), tmp)
-        ok(run)
-        assert os.path.getsize(os.path.join(tmp, "a")) == 2
-        assert os.path.getsize(os.path.join(tmp, "b")) == 1
-        assert_files(run, reads=set(), writes={"a", "b"}, opened_only=set())
-
-
-def test_rec_cloexec_fd_read_then_number_reused_for_write_after_exec():
-    """A reads A on fd N opened O_CLOEXEC, execs; the new image opens B for writing on the
-    same N and writes it (fx_paths cloexec-exec read). A must not be written, B not read."""
-    with workdir() as tmp:
-        write(os.path.join(tmp, "a"), CONTENT)
-        run = trace(fxp("cloexec-exec", "read", "a", "b"), tmp)
-        ok(run)
-        assert read_bytes(os.path.join(tmp, "b")) == b"new\n"
-        assert_files(run, reads={"a"}, writes={"b"}, opened_only=set())
-        assert len(run.processes()) == 1
-        assert run.root()["command"] == ["fx_paths", "cloexec-reuse", "read",
-                                         run.stdout.decode().strip(), "b"]
-
-
-def test_rec_cloexec_fd_written_then_number_reused_for_read_after_exec():
-    """The other direction (fx_paths cloexec-exec write): A written on an O_CLOEXEC fd N, exec,
-    B read on the same N. A must not be read, B not written."""
-    with workdir() as tmp:
-        write(os.path.join(tmp, "b"), CONTENT)
-        run = trace(fxp("cloexec-exec", "write", "a", "b"), tmp)
-        ok(run)
-        assert read_bytes(os.path.join(tmp, "a")) == b"old\n"
-        assert_files(run, reads={"b"}, writes={"a"}, opened_only=set())
-
-
-def test_rec_dotdot_and_symlinked_directories_are_reported_canonical():
-    """Relative and absolute paths through `..`, a symlinked directory and a symlink to a file
-    are reported as the kernel's canonical paths: no `..`, no symlink component."""
-    with workdir() as tmp:
-        os.mkdir(os.path.join(tmp, "real"))
-        os.mkdir(os.path.join(tmp, "sub"))
-        os.symlink("real", os.path.join(tmp, "link"))
-        os.symlink("in.txt", os.path.join(tmp, "in-link.txt"))
-        write(os.path.join(tmp, "in.txt"), CONTENT)
-        script = ('cat sub/../in.txt > link/out.txt && '
-                  'cat "$1/link/../in.txt" > "$1/sub/../abs.txt" && '
-                  'cat in-link.txt > "$1/sub/../link/./via-link.txt"')
-        run = trace(["sh", "-c", script, "sh", tmp], tmp)
-        ok(run)
-        assert read_bytes(os.path.join(tmp, "real/via-link.txt")) == CONTENT
-        assert_files(run, reads={"in.txt"}, writes={"real/out.txt", "abs.txt",
-                                                    "real/via-link.txt"}, opened_only=set())
-        for path in all_paths(run):
-            assert "/../" not in path and "/./" not in path, path
-            assert not path.startswith(tmp + "/link/") and "in-link" not in path, path
-
-
-def test_rec_mmap_read_of_own_truncated_fd_is_not_a_read():
-    """README "Semantics": mmap(PROT_READ) of an fd the process opened O_RDWR|O_CREAT|O_TRUNC shows only
-    what it wrote itself: written, not read (fx_paths mmap-after-write trunc)."""
-    with workdir() as tmp:
-        write(os.path.join(tmp, "t.bin"), CONTENT * 100)  # old content, truncated away
-        run = trace(fxp("mmap-after-write", "t.bin", "trunc"), tmp)
-        ok(run)
-        assert run.stdout == b"6\n"
-        assert_files(run, reads=set(), writes={"t.bin"}, opened_only=set())
-
-
-def test_rec_mmap_read_of_untruncated_fd_is_a_read():
-    """The contrast: the same calls on an fd opened O_RDWR|O_CREAT without O_TRUNC map bytes
-    the process did not write: read and written (fx_paths mmap-after-write keep)."""
-    with workdir() as tmp:
-        write(os.path.join(tmp, "k.bin"), CONTENT * 100)
-        run = trace(fxp("mmap-after-write", "k.bin", "keep"), tmp)
-        ok(run)
-        assert run.stdout == f"{len(CONTENT) * 100}\n".encode()
-        assert_files(run, reads={"k.bin"}, writes={"k.bin"}, opened_only=set())
-
-
-def test_24_directory_as_command_exits_126_with_a_report():
-    """README "Usage" and "Failure modes": a directory as the command gives a clear error (126) and a report."""
-    with workdir() as tmp:
-        os.mkdir(os.path.join(tmp, "adir"))
-        os.chmod(os.path.join(tmp, "adir"), stat.S_IRWXU)
-        run = trace(["./adir"], tmp)
-        assert run.exit_code == 126, run.stderr
-        assert run.stderr.startswith("roar-seccomp:") and "adir" in run.stderr, run.stderr
-        assert [p["command"] for p in run.processes()] == [["./adir"]]

@@ -29,8 +29,8 @@ import re
 import subprocess
 
 import roartest
-from roartest import (assert_files, fixture, need_tool, read_bytes, record, skip, summary,
-                      trace_under, workdir, write)
+from roartest import (assert_files, fixture, fx_program, need_tool, read_bytes, record, skip,
+                      summary, trace_under, workdir, write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 MEMORY_WARNING = "could not read a traced process's memory"
@@ -60,10 +60,6 @@ def usable_prefix(prefix, what):
         skip(f"{what} is not permitted here ({' '.join(prefix)} true exits "
              f"{probe.returncode}: {probe.stderr.decode(errors='replace').strip()})")
     return prefix
-
-
-def fx_io(*args):
-    return [fixture("fx_io"), *args]
 
 
 def ok(run, scenario):
@@ -129,7 +125,7 @@ def core_descriptor_reused(t, clean=True):
     with workdir() as tmp:
         write(os.path.join(tmp, "a"), CONTENT)
         # dup3(M, N) closes A on N; B is then written through N.
-        run = t(fx_io("dup2-reuse", "a", "b"), tmp)
+        run = t(fx_program("fx_fds", "dup2-reuse", "a", "b"), tmp)
         ok(run, name)
         assert read_bytes(os.path.join(tmp, "b")) == b"new\n"
         assert_files(run, reads={"a"}, writes={"b"}, opened_only=set())

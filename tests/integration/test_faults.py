@@ -11,8 +11,9 @@ does not leave the command hanging. A FUSE file system served by a process of th
 A notification that is never answered leaves its thread blocked, so the run hangs: every run here
 is bounded (trace()'s timeout) and fails rather than hangs. A failed RECV/SEND is logged as a
 `roar-seccomp:` error line, so the scenarios also require a silent tracer. Scenario programs
-check every call they make (fx_stress exits 3 on a failed call, EINTR included where SA_RESTART
-must restart it, and 4 on a wrong result), so "all I/O succeeded" is the fixture's exit status 0.
+check every call they make (fx_signals, fx_pending and fx_seccomp exit 3 on a failed call,
+EINTR included where SA_RESTART must restart it, and 4 on a wrong result), so "all I/O
+succeeded" is the fixture's exit status 0.
 
 Not covered: the freezer or a ptrace attach as sources of re-notification (they need privileges
 or a second tracer).
@@ -27,16 +28,11 @@ import tempfile
 import time
 
 import roartest
-from roartest import (assert_files, fixture, ok, summary, threads_of, trace, tracer_silent, workdir,
-                      write)
+from roartest import (assert_files, fixture, fx_program, ok, summary, threads_of, trace,
+                      tracer_silent, workdir, write)
 
 
 # ----------------------------------------------------------------------------- local helpers
-
-def fx(*args):
-    """argv of the fx_stress scenario program."""
-    return [fixture("fx_stress"), *args]
-
 
 def stdout_lines(run):
     return run.stdout.decode().splitlines()
@@ -69,7 +65,7 @@ def test_self_signals_in_a_tight_loop_during_file_io():
     x86-64 the fixture counts them: hundreds to tens of thousands here, and there must be some).
     Every call succeeds and the sets are exact, attributed to the one I/O thread."""
     with workdir() as tmp:
-        run = trace(fx("signal-storm", tmp, "8", "15"), tmp)
+        run = trace(fx_program("fx_signals", "signal-storm", tmp, "8", "15"), tmp)
         ok(run)
         tracer_silent(run)
         assert counted(run, "signals") > 0, run.stdout
@@ -89,7 +85,7 @@ def test_calls_interrupted_without_sa_restart_fail_and_count_for_nothing():
     each of 300 files the fixture makes one 1-byte write and one 1-byte read and prints those
     that succeeded: exactly those files are written and read, whatever the signals hit."""
     with workdir() as tmp:
-        run = trace(fx("signal-eintr", tmp, "300"), tmp)
+        run = trace(fx_program("fx_signals", "signal-eintr", tmp, "300"), tmp)
         ok(run)
         tracer_silent(run)
         lines = stdout_lines(run)
@@ -110,7 +106,7 @@ def test_go_like_threads_with_sigurg_storm():
     n = 32
     with workdir() as tmp:
         write(os.path.join(tmp, "shared"), "abcdef")
-        run = trace(fx("threads", tmp, str(n), "20", "urg"), tmp)
+        run = trace(fx_program("fx_signals", "threads", tmp, str(n), "20", "urg"), tmp)
         ok(run)
         tracer_silent(run)
         assert counted(run, "signals") > 0, run.stdout
@@ -136,7 +132,7 @@ def test_threads_and_processes_vanishing_with_calls_in_flight():
     (written after all of that) is in the report."""
     children, threads = 6, 4
     with workdir() as tmp:
-        run = trace(fx("vanish", tmp, str(children), str(threads)), tmp)
+        run = trace(fx_program("fx_pending", "vanish", tmp, str(children), str(threads)), tmp)
         ok(run)
         tracer_silent(run)
         names = {f"v_{c}_{t}" for c in range(children) for t in range(threads)} | {"final"}
@@ -154,7 +150,7 @@ def test_reader_blocked_on_an_empty_pipe_while_a_writer_comes_later():
     """The parent blocks in read(2) of an empty pipe; meanwhile the child writes a file (served
     while the reader waits) and later fills the pipe. Pipes have no path: only the files count."""
     with workdir() as tmp:
-        run = trace(fx("pipe-late", tmp), tmp)
+        run = trace(fx_program("fx_pending", "pipe-late", tmp), tmp)
         ok(run)
         tracer_silent(run)
         assert_files(run, reads=set(), writes={"side", "out"}, opened_only=set())
@@ -168,7 +164,7 @@ def test_named_fifo_read_and_written_through_with_a_blocked_reader():
     came out of it to the tree) and written (the tree put bytes into it)."""
     with workdir() as tmp:
         os.mkfifo(os.path.join(tmp, "fifo"))
-        run = trace(fx("fifo", tmp), tmp)
+        run = trace(fx_program("fx_pending", "fifo", tmp), tmp)
         ok(run)
         tracer_silent(run)
         assert_files(run, reads={"fifo"}, writes={"fifo", "side", "out"}, opened_only=set())
@@ -266,7 +262,7 @@ def test_program_with_its_own_plain_filter_is_still_traced():
     all of it is in the report, with no warning."""
     with workdir() as tmp:
         write(os.path.join(tmp, "input"), "in\n")
-        run = trace(fx("seccomp-filter", tmp), tmp)
+        run = trace(fx_program("fx_seccomp", "seccomp-filter", tmp), tmp)
         if run.exit_code == 5:
             roartest.skip(f"the kernel refuses a second seccomp filter here: {run.stderr}")
         ok(run)
@@ -282,7 +278,7 @@ def test_program_asking_for_its_own_listener_gets_ebusy_and_a_warning():
     filter chain; the fixture exits 4 on anything else); the report warns about it and the
     program's later I/O is recorded."""
     with workdir() as tmp:
-        run = trace(fx("seccomp-listener", tmp), tmp)
+        run = trace(fx_program("fx_seccomp", "seccomp-listener", tmp), tmp)
         ok(run)
         assert run.stdout == b"EBUSY\n"
         assert_files(run, reads=set(), writes={"after_listener"}, opened_only=set())

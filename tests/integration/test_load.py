@@ -15,7 +15,7 @@ Scales (as root / unprivileged / sanitized):
 
 The tracer's peak memory is what it prints with -v ("peak memory N KiB"): its ru_maxrss. Linux
 carries ru_maxrss across exec(2) from the process that exec'd, so those runs start the tracer
-from fx_stress's small `launch` process instead of from this Python (whose ~10 MiB would
+from fx_load's small `launch` process instead of from this Python (whose ~10 MiB would
 otherwise hide the tracer's own few MiB).
 """
 import os
@@ -27,7 +27,7 @@ import tempfile
 import msgpack
 
 import roartest
-from roartest import SANITIZED, assert_files, fixture, trace, workdir, write
+from roartest import SANITIZED, assert_files, fx_program, trace, workdir, write
 
 PROCESSES = 5_000
 THREADS = 200
@@ -39,23 +39,18 @@ CALLER_THREADS = 4
 
 # ----------------------------------------------------------------------------- local helpers
 
-def fx(*args):
-    """argv of the fx_stress scenario program."""
-    return [fixture("fx_stress"), *args]
-
-
 def ok(run):
     assert run.exit_code == 0, f"exit {run.exit_code}; stderr: {run.stderr[-4000:]}"
 
 
 def trace_launched(cmd, cwd, timeout=280, env=None):
     """Like roartest.trace(cmd, cwd, tracer_args=["-v"]), but the tracer is exec'd by
-    `fx_stress launch` so that its reported peak memory is its own."""
+    `fx_load launch` so that its reported peak memory is its own."""
     if not roartest.TRACER:
         roartest.skip("ROAR_SECCOMP is not set: run the scenarios through ctest")
     report_dir = tempfile.mkdtemp(prefix="roar-report-")
     report = os.path.join(report_dir, "report.msgpack")
-    argv = fx("launch", roartest.TRACER, "-v", report, "--", *cmd)
+    argv = fx_program("fx_load", "launch", roartest.TRACER, "-v", report, "--", *cmd)
     try:
         proc = subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
@@ -88,7 +83,7 @@ def test_five_thousand_processes_each_write_a_file():
     """5,000 children forked one after another (also with sanitizers); child I writes c_I.
     Every child appears once with the root as its parent, and every file is written."""
     with workdir() as tmp:
-        run = trace(fx("spawn", tmp, str(PROCESSES)), tmp)
+        run = trace(fx_program("fx_load", "spawn", tmp, str(PROCESSES)), tmp)
         ok(run)
         pids = [int(line) for line in run.stdout.split()]
         assert len(pids) == PROCESSES and len(set(pids)) == PROCESSES, "fixture output"
@@ -115,7 +110,7 @@ def test_two_hundred_threads_doing_io_at_once():
     exactly its own thread."""
     with workdir() as tmp:
         write(os.path.join(tmp, "shared"), "abcdef")
-        run = trace(fx("threads", tmp, str(THREADS), "3", "none"), tmp)
+        run = trace(fx_program("fx_signals", "threads", tmp, str(THREADS), "3", "none"), tmp)
         ok(run)
         tids = dict(line.split() for line in run.stdout.decode().splitlines()
                     if line.startswith("t_"))
@@ -137,7 +132,7 @@ def test_one_hundred_thousand_files_written_then_read():
     """One process writes 100,000 small files (25,000 with sanitizers) under files/, then
     reads each back: every one is both read and written, nothing else is."""
     with workdir() as tmp:
-        run = trace(fx("many-files", tmp, str(FILES)), tmp)
+        run = trace(fx_program("fx_load", "many-files", tmp, str(FILES)), tmp)
         ok(run)
         names = {f"files/f_{i}" for i in range(FILES)}
         got_r, got_w = run.reads(), run.writes()
@@ -170,8 +165,9 @@ def test_millions_of_traced_syscalls_in_memory_independent_of_their_number():
         write(os.path.join(tmp, "input"), "0123456789")
         peaks = {}
         for calls in (small_calls, SYSCALLS):
-            run = trace_launched(fx("syscalls", tmp, str(calls), str(CALLER_THREADS)), tmp,
-                                 env=env, timeout=280 + calls // 10_000)
+            run = trace_launched(fx_program("fx_load", "syscalls", tmp, str(calls),
+                                            str(CALLER_THREADS)),
+                                 tmp, env=env, timeout=280 + calls // 10_000)
             ok(run)
             assert_files(run, reads={"input"}, writes={"output"}, opened_only=set())
             files = run.files()
