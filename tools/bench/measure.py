@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
@@ -33,18 +34,27 @@ def run_once(mode, workload, tmp, timeout):
         # killed alone would leave the workload running with every traced call failing.
         proc = subprocess.Popen(argv, cwd=tmp, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
-        try:
-            status = proc.wait(timeout=timeout)
-        except BaseException as e:
+
+        def kill_tree():
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        # A blocking wait, not Popen.wait(timeout=...): that one polls with sleeps growing to
+        # 50 ms, which would round short runs up to the next sleep. A timer enforces the limit.
+        timer = threading.Timer(timeout, kill_tree)
+        timer.start()
+        try:
+            status = proc.wait()
+        except BaseException:
+            kill_tree()
             proc.wait()
-            if isinstance(e, subprocess.TimeoutExpired):
-                raise RuntimeError(f"did not finish within {timeout} s") from None
             raise
+        finally:
+            timer.cancel()
         elapsed = time.perf_counter() - start
+        if status == -signal.SIGKILL and elapsed >= timeout:
+            raise RuntimeError(f"did not finish within {timeout} s")
         err.seek(0)
         stderr = err.read()
     if status != 0:

@@ -46,7 +46,9 @@ def traced_syscalls(filter_tool, notes):
             native = {"x86_64": "x86_64", "i686": "ia32", "aarch64": "aarch64"}.get(
                 platform.machine(), header[3] if len(header) > 3 else "")
             column = header.index(native) if native in header else 3
-            names = [r[0] for r in body if len(r) > column and r[column] != "-"]
+            # A row for one ioctl request is "ioctl:REQUEST": strace knows the call's name.
+            names = list(dict.fromkeys(r[0].split(":")[0] for r in body
+                                       if len(r) > column and r[column] != "-"))
             if names:
                 return ",".join(names)
     notes.append("strace traced a fixed list: roar-seccomp-filter --table was not available")
