@@ -78,7 +78,8 @@ unsigned Options::supervisor_threads() const noexcept {
 void add_options(CLI::App& app, Options& o) {
   app.description(
       "Runs CMD and records which files it and every process it starts read and write, using "
-      "seccomp user notification (no ptrace, no eBPF, no LD_PRELOAD, no privileges). The report "
+      "seccomp user notification (no ptrace, no eBPF, no privileges; a preload library only "
+      "makes it faster and is never needed). The report "
       "is a msgpack map that roar reads. Exits with CMD's status, 128+N if it was killed by "
       "signal N, 127 if CMD was not found, 126 if it could not be executed, 125 if tracing "
       "could not start.");
@@ -110,8 +111,8 @@ void add_options(CLI::App& app, Options& o) {
       ->type_name("fail|run")
       ->check(CLI::IsMember({"fail", "run"}));
   app.add_option("--threads", o.threads,
-                 "Threads that receive notifications at once (default: one per online CPU but one, "
-                 "at least 1 and at most 8; 1: one thread does everything)")
+                 "Threads that receive notifications at once, besides the one that watches for exits "
+                 "(default: one per online CPU but one, at least 1 and at most 8)")
       ->type_name("N")
       ->check(CLI::Range(1U, 64U));
   app.add_option("--fast-path", o.fast_path,

@@ -19,67 +19,46 @@ void on_wake(int /*signal*/) {}
 
 }  // namespace
 
-// Prepares, checks and answers one notification, and records it: before the answer with several
-// workers (the next notification of the same thread, which another worker may receive, must find
-// this one's records), after it with one (the traced thread waits less).
+// Prepares, checks, records and answers one notification. The control thread and the other
+// workers share the handler's state, so all of it happens under state_, and the records are made
+// before the answer: the next notification of the same thread, which another worker may
+// receive, must find them, and an exit the control thread drains must come after them.
 void Supervisor::serve(Listener::Channel& channel, const Notification& n) noexcept {
-  CallFindings found;
-  bool prepared_ok = true;
-  bool valid = false;
+  int error = 0;
+  bool answered_here = false;
   {
-    std::unique_lock<std::mutex> lock(state_, std::defer_lock);
-    if (workers_ > 1) {
-      lock.lock();
-      drain_exits();  // exits first: a pid that exited may be this caller's, reused
-    }
+    const std::lock_guard<std::mutex> lock(state_);
+    drain_exits();  // exits first: a pid that exited may be this caller's, reused
+    CallFindings found;
+    bool prepared = true;
     try {
       ProcTraceeView view = proc_.view(n.tid);
       found = handler_.prepare(n, view);
     } catch (const std::exception& e) {
       // Nothing may keep a traced thread waiting: answer even if attribution failed.
       log_.error("attributing a system call failed: %s", e.what());
-      prepared_ok = false;
+      prepared = false;
     }
+    error = found.error;
+    answered_here = found.answered_here;
     // Reads above are trusted only if the thread is still in this very call: otherwise its tid
     // may have been reused, or a signal abandoned the call (a restart notifies again). A call
     // with nothing to record needs no check.
-    valid = found.nothing_to_record() || listener_.id_valid(n.id);
-    if (valid && prepared_ok) {
+    if (prepared && (found.nothing_to_record() || listener_.id_valid(n.id))) {
       try {
         handler_.before_answer(found);
-        if (workers_ > 1) {
-          handler_.commit(std::move(found));
-        }
+        handler_.commit(std::move(found));
       } catch (const std::exception& e) {
         log_.error("recording a system call failed: %s", e.what());
       }
     }
   }
-  const Status answered = found.error != 0 ? listener_.respond_error(channel, n.id, found.error)
-                          : found.answered_here ? listener_.respond_success(channel, n.id)
-                                                : listener_.respond_continue(channel, n.id);
+  const Status answered = error != 0 ? listener_.respond_error(channel, n.id, error)
+                          : answered_here ? listener_.respond_success(channel, n.id)
+                                          : listener_.respond_continue(channel, n.id);
   if (!answered) {
     log_.error("%s", answered.error().what());
   }
-  if (workers_ <= 1 && valid && prepared_ok) {
-    try {
-      handler_.commit(std::move(found));
-    } catch (const std::exception& e) {
-      log_.error("recording a system call failed: %s", e.what());
-    }
-  }
-}
-
-void Supervisor::serve_one(Listener::Channel& channel) noexcept {
-  const Result<Notification> n = listener_.receive(channel);
-  if (!n) {
-    // ENOENT: the caller died or was interrupted before we received it; nothing to answer.
-    if (n.error().code != ENOENT) {
-      log_.error("%s", n.error().what());
-    }
-    return;
-  }
-  serve(channel, *n);
 }
 
 void Supervisor::drain_exits() noexcept {
@@ -110,10 +89,9 @@ void Supervisor::serve_nested_runs(const std::vector<pollfd>& fds, std::size_t f
   }
 }
 
-// The control descriptors (the run's stop, exits, nested runs), after `listener` if it is >= 0.
-std::vector<pollfd> Supervisor::poll_set(int listener) const {
+// The control descriptors: the run's stop, exits, nested runs.
+std::vector<pollfd> Supervisor::poll_set() const {
   std::vector<pollfd> fds = {
-      {listener, POLLIN, 0},
       {stop_fd_, POLLIN, 0},
       {watcher_ != nullptr ? watcher_->fd() : -1, POLLIN, 0},
       {nested_run_server_ != nullptr ? nested_run_server_->fd() : -1, POLLIN, 0}};
@@ -125,54 +103,11 @@ std::vector<pollfd> Supervisor::poll_set(int listener) const {
   return fds;
 }
 
-void Supervisor::run() noexcept {
-  if (workers_ > 1) {
-    run_with_workers();
-  } else {
-    run_alone();
-  }
-}
-
-// One thread does everything: the listener and the control descriptors in one poll.
-void Supervisor::run_alone() noexcept {
-  Listener::Channel channel = listener_.channel();
-  int listener_fd = listener_.fd();
-  for (;;) {
-    std::vector<pollfd> fds = poll_set(listener_fd);
-    if (poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      log_.error("poll on the seccomp listener: %s", std::strerror(errno));
-      return;
-    }
-    // Exits first: a pid that exited may already be reused by the caller of a pending
-    // notification, which must not be taken for the old process.
-    if ((fds[kExits].revents & POLLIN) != 0) {
-      drain_exits();
-    }
-    if ((fds[kListener].revents & POLLIN) != 0) {
-      serve_one(channel);
-    }
-    if (nested_run_server_ != nullptr) {
-      serve_nested_runs(fds, kNestedRuns);
-    }
-    // POLLHUP: no task uses the filter any more. Exits may still be reported: keep watching
-    // until the run, which reaps the tree, says it is over.
-    if ((fds[kListener].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
-      listener_fd = -1;
-    }
-    if ((fds[kStop].revents & POLLIN) != 0) {
-      drain_exits();  // the tree is reaped: every exit has been reported
-      return;
-    }
-  }
-}
-
 // Workers wait in NOTIF_RECV, each with its own buffers: the kernel hands each notification to
-// one of them, so that the round trips of several traced threads overlap. This thread keeps the
-// control descriptors; the handler's state is under state_.
-void Supervisor::run_with_workers() noexcept {
+// one of them, so that the round trips of several traced threads overlap, and a notification
+// costs its receive and its answer, with no poll between them. This thread keeps the control
+// descriptors; the handler's state is under state_.
+void Supervisor::run() noexcept {
   struct sigaction wake {};
   wake.sa_handler = on_wake;  // no SA_RESTART: NOTIF_RECV returns EINTR
   sigemptyset(&wake.sa_mask);
@@ -188,7 +123,7 @@ void Supervisor::run_with_workers() noexcept {
     });
   }
   for (;;) {
-    std::vector<pollfd> fds = poll_set(-1);
+    std::vector<pollfd> fds = poll_set();
     if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
       log_.error("poll on the supervisor's control descriptors: %s", std::strerror(errno));
       break;

@@ -39,8 +39,8 @@ def main(doc):
         epilog="workloads: " + ", ".join(WORKLOAD_KEYS) + "; modes: " + ", ".join(MODE_KEYS))
     parser.add_argument("--build-dir", default=os.path.join(SOURCE_DIR, "build", "dev"),
                         help="where the tracer and the helpers were built (default: build/dev)")
-    parser.add_argument("--tracer", help="roar-seccomp (default: BUILD_DIR/supervisor/...)")
-    parser.add_argument("--filter-tool", help="roar-seccomp-filter (default: BUILD_DIR/tools/...)")
+    parser.add_argument("--tracer", help="roar-seccomp (default: BUILD_DIR/bin/roar-seccomp)")
+    parser.add_argument("--filter-tool", help="roar-seccomp-filter (default: BUILD_DIR/bin/roar-seccomp-filter)")
     parser.add_argument("--floor", help="roar-bench-floor (default: BUILD_DIR/tools/bench/...)")
     parser.add_argument("--pread", help="roar-bench-pread (default: BUILD_DIR/tools/bench/...)")
     parser.add_argument("--source-dir", default=SOURCE_DIR,

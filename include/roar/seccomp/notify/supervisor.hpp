@@ -21,8 +21,8 @@ class Supervisor {
   // `proc` looks at the traced threads; `stop_fd` is an eventfd the run writes to when the tree
   // is gone; `watcher` (may be null) reports processes that
   // exited; `nested_runs` (may be null) serves nested runs.
-  // `workers` threads receive notifications at once (1: this thread alone, polling the listener
-  // with the control descriptors).
+  // `workers` threads (at least one) receive notifications at once; run()'s own thread watches
+  // the control descriptors.
   Supervisor(Listener& listener, NotificationHandler& handler, EpollProcessWatcher* watcher,
              NestedRunServer* nested_runs, ProcContext& proc, int stop_fd, unsigned workers,
              const Logger& log) noexcept
@@ -39,16 +39,13 @@ class Supervisor {
   void run() noexcept;
 
  private:
-  enum : std::size_t { kListener, kStop, kExits, kNestedRuns };
+  enum : std::size_t { kStop, kExits, kNestedRuns };
 
-  void run_alone() noexcept;
-  void run_with_workers() noexcept;
   void work() noexcept;
-  void serve_one(Listener::Channel& channel) noexcept;
   void serve(Listener::Channel& channel, const Notification& n) noexcept;
   void drain_exits() noexcept;
   void serve_nested_runs(const std::vector<pollfd>& fds, std::size_t first) noexcept;
-  [[nodiscard]] std::vector<pollfd> poll_set(int listener) const;
+  [[nodiscard]] std::vector<pollfd> poll_set() const;
 
   Listener& listener_;
   NotificationHandler& handler_;
@@ -58,7 +55,7 @@ class Supervisor {
   int stop_fd_;
   unsigned workers_;
   const Logger& log_;
-  // With several workers: the handler's state, the watcher and the nested runs.
+  // The handler's state, the watcher and the nested runs.
   std::mutex state_;
   std::atomic<bool> stopping_{false};
 };
