@@ -153,25 +153,50 @@ Result<std::string> export_to_string(void* ctx, int (*exporter)(const scmp_filte
 }
 
 // The stub's test, put before libseccomp's program (whose jumps are relative, so they stay right):
-// an x86-64 call whose instruction pointer is the instruction after the stub's `syscall` is
-// allowed. Both halves of the 64-bit pointer are compared.
-std::vector<sock_filter> fast_path_stub_test() {
+// an x86-64 call of ROAR_FAST_PATH_CALLS whose instruction pointer is the instruction after the
+// stub's `syscall` is allowed. The architecture and the number are tested before the pointer: the
+// kernel then still sees that every call the table does not name is allowed whatever its
+// arguments, and skips the filter for them (its action cache, Linux 5.11), which a load of the
+// pointer first would defeat for every call.
+Result<std::vector<sock_filter>> fast_path_stub_test() {
   constexpr auto kIpLow = static_cast<std::uint32_t>(offsetof(seccomp_data, instruction_pointer));
   constexpr std::uint32_t kIpHigh = kIpLow + 4;
   constexpr auto kArch = static_cast<std::uint32_t>(offsetof(seccomp_data, arch));
+  constexpr auto kNr = static_cast<std::uint32_t>(offsetof(seccomp_data, nr));
   constexpr std::uint64_t kReturn = ROAR_FAST_PATH_STUB_RETURN;
   constexpr auto kLow = static_cast<std::uint32_t>(kReturn & 0xffffffffU);
   constexpr auto kHigh = static_cast<std::uint32_t>(kReturn >> 32);
-  // Each failed test jumps to the first instruction after this block (index 7).
-  return {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpLow),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kLow, 0, 5),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpHigh),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kHigh, 0, 3),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kArch),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  std::vector<std::uint32_t> numbers;
+  for (const char* name : {ROAR_FAST_PATH_CALLS}) {
+    const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
+    if (nr < 0) {
+      return Error{EINVAL, std::string("libseccomp does not know the x86-64 call ") + name};
+    }
+    numbers.push_back(static_cast<std::uint32_t>(nr));
+  }
+  // Layout: arch test, number load, one test per number, the pointer's tests, the allow; a
+  // failed test jumps to `out`, the first instruction after the block.
+  const auto calls = static_cast<std::uint32_t>(numbers.size());
+  const std::uint32_t pointer = 3 + calls;  // index of the pointer's first instruction
+  const std::uint32_t out = pointer + 5;
+  auto skip_to = [](std::uint32_t target, std::uint32_t from) {
+    return static_cast<std::uint8_t>(target - from - 1);
   };
+  std::vector<sock_filter> test;
+  test.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kArch));
+  test.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, skip_to(out, 1)));
+  test.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kNr));
+  for (std::uint32_t i = 0; i < calls; ++i) {
+    const std::uint32_t at = 3 + i;
+    const std::uint8_t miss = i + 1 == calls ? skip_to(out, at) : 0;
+    test.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, numbers[i], skip_to(pointer, at), miss));
+  }
+  test.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpLow));
+  test.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kLow, 0, skip_to(out, pointer + 1)));
+  test.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpHigh));
+  test.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kHigh, 0, skip_to(out, pointer + 3)));
+  test.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  return test;
 }
 
 }  // namespace
@@ -198,8 +223,11 @@ Result<BpfProgram> build_filter(const std::vector<ResolvedSyscall>& resolved,
     }
   }
   if (options.fast_path_stub) {
-    std::vector<sock_filter> test = fast_path_stub_test();
-    program.instructions.insert(program.instructions.begin(), test.begin(), test.end());
+    Result<std::vector<sock_filter>> test = fast_path_stub_test();
+    if (!test) {
+      return test.error();
+    }
+    program.instructions.insert(program.instructions.begin(), test->begin(), test->end());
   }
   return program;
 }
