@@ -17,17 +17,28 @@ std::optional<std::string> ProcTraceeView::fd_link(int fd) {
 }
 
 std::optional<FdAccess> ProcTraceeView::fd_access(int fd) {
+  if (access_memo_.fd == fd && fd >= 0) {
+    return access_memo_.value;
+  }
   // The kernel gives each /proc/<tid>/fd link owner-read/write bits that mirror the file
   // description's FMODE_READ/FMODE_WRITE; an O_PATH descriptor has neither.
   struct stat st {};
   if (fstatat(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    return note(std::optional<FdAccess>());
+    return note(std::optional<FdAccess>());  // not kept: a refusal must be noted every time
   }
-  return FdAccess{(st.st_mode & S_IRUSR) != 0, (st.st_mode & S_IWUSR) != 0};
+  access_memo_ = {fd, FdAccess{(st.st_mode & S_IRUSR) != 0, (st.st_mode & S_IWUSR) != 0}};
+  return access_memo_.value;
 }
 
 std::optional<FileStat> ProcTraceeView::fd_stat(int fd) {
-  return stat_at(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(), 0);
+  if (stat_memo_.fd == fd && fd >= 0) {
+    return stat_memo_.value;
+  }
+  std::optional<FileStat> st = stat_at(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(), 0);
+  if (st) {
+    stat_memo_ = {fd, st};
+  }
+  return st;
 }
 
 std::optional<std::uint64_t> ProcTraceeView::fd_position(int fd) {

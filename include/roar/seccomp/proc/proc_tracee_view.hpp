@@ -114,6 +114,16 @@ class ProcTraceeView final : public TraceeView {
   FuseMounts* fuse_;
   bool denied_ = false;  // a descriptor or mapping read was refused
 
+  // ---- descriptors: the last one asked about, once per view (a rule asks several times; the
+  // thread waits in its call meanwhile, and only notified calls can replace a descriptor) ----
+  template <typename T>
+  struct Memo {
+    int fd = -1;
+    std::optional<T> value;
+  };
+  Memo<FileStat> stat_memo_;
+  Memo<FdAccess> access_memo_;
+
   // ---- path walks: read once per view ----
   std::optional<bool> may_wait_[2];               // ours, the caller's other one
   std::optional<FileId> caller_mount_namespace_;  // FileId{}: unreadable
