@@ -111,7 +111,7 @@ void add_options(CLI::App& app, Options& o) {
       ->type_name("fail|run")
       ->check(CLI::IsMember({"fail", "run"}));
   app.add_option("--threads", o.threads,
-                 "Threads that receive notifications at once, besides the one that watches for exits "
+                 "Threads that receive notifications at once, besides one that watches exits "
                  "(default: one per online CPU but one, at least 1 and at most 8)")
       ->type_name("N")
       ->check(CLI::Range(1U, 64U));

@@ -53,7 +53,7 @@ void Supervisor::serve(Listener::Channel& channel, const Notification& n) noexce
       }
     }
   }
-  const Status answered = error != 0 ? listener_.respond_error(channel, n.id, error)
+  const Status answered = error != 0      ? listener_.respond_error(channel, n.id, error)
                           : answered_here ? listener_.respond_success(channel, n.id)
                                           : listener_.respond_continue(channel, n.id);
   if (!answered) {

@@ -284,8 +284,8 @@ TEST_CASE("build_filter: the kernel can skip the filter for every call it never 
   // The stub's test must not hide from the kernel's action cache what libseccomp's program
   // shows: gettid, futex, getpid... run without the filter, with or without the fast path.
   using ArchPair = std::pair<std::uint32_t, std::uint32_t>;  // audit arch, libseccomp arch
-  for (const auto& [arch, scmp_arch] : {ArchPair{AUDIT_ARCH_X86_64, SCMP_ARCH_X86_64},
-                                        ArchPair{AUDIT_ARCH_I386, SCMP_ARCH_X86}}) {
+  for (const auto& [arch, scmp_arch] :
+       {ArchPair{AUDIT_ARCH_X86_64, SCMP_ARCH_X86_64}, ArchPair{AUDIT_ARCH_I386, SCMP_ARCH_X86}}) {
     for (const char* name : {"gettid", "futex", "getpid", "clock_gettime", "brk"}) {
       CAPTURE(std::string(name));
       const auto nr = static_cast<std::uint32_t>(nr_of(scmp_arch, name));

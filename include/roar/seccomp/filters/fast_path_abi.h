@@ -14,20 +14,22 @@
 
 /* The page the library maps at a fixed address, holding `syscall; ret` at its start. The filter
  * allows the x86-64 calls named in ROAR_FAST_PATH_CALLS whose instruction pointer (the address
- * after the syscall instruction) is ROAR_FAST_PATH_STUB + 2. Far from the program (PIE loads near 0x5555_5555_0000), the heap
- * and the mappings (which grow down from below the stack near 0x7fff_ffff_ffff). */
+ * after the syscall instruction) is ROAR_FAST_PATH_STUB + 2. Far from the program (PIE loads near
+ * 0x5555_5555_0000), the heap and the mappings (which grow down from below the stack near
+ * 0x7fff_ffff_ffff). */
 #define ROAR_FAST_PATH_STUB 0x600000000000ULL
 #define ROAR_FAST_PATH_STUB_RETURN (ROAR_FAST_PATH_STUB + 2U)
 
 /* The calls the library makes through the stub, by their x86-64 names: any other call made there
  * is notified as usual. */
-#define ROAR_FAST_PATH_CALLS                                                                    \
+#define ROAR_FAST_PATH_CALLS                                                                 \
   "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2", \
       "pwritev2"
 
 /* Registration of a thread's table: ioctl(-1, ROAR_FAST_PATH_REGISTER, &registration). The filter
  * notifies it; the supervisor answers 0 (the table is in use) or fails it (ENOSYS: the fast path
- * is off; EBADF: no tracer, the kernel's own answer for descriptor -1). _IOW('r', 0xf5, 16 bytes). */
+ * is off; EBADF: no tracer, the kernel's own answer for descriptor -1). _IOW('r', 0xf5, 16 bytes).
+ */
 #define ROAR_FAST_PATH_REGISTER 0x401072f5U
 #define ROAR_FAST_PATH_VERSION 1U
 
