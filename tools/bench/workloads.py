@@ -1,15 +1,7 @@
 """The benchmark's workloads (tools/bench.py), each a `bash -c` script run in a scratch directory,
 at the full scale or a tiny one, and what they need made first: a big file, a generated C file, a
 configured build tree, the roar-bench-pread helper (built, or compiled here from its source).
-
-  pread     one process making 1,000,000 one-byte preads of a file (tools/bench/bench_pread.cpp)
-  cat       cat of a 200 MB file > /dev/null
-  tar       tar cf - -C /usr include | cat > /dev/null
-  gcc       gcc -O2 -c of a generated 4,000-line C file
-  true      500 x /bin/true from bash
-  pair      two processes making 500,000 preads each at the same time (compared with `pread`)
-  busybox   busybox sh -c 'busybox cat FILE | busybox wc -c' (Debian's busybox-static)
-  build     cmake --build of one target of this project, from clean (configured once, untimed)
+tools/bench.py's docstring lists them.
 
 The first five (CORE) are the headline. A workload that cannot run here says why (`unavailable`).
 """
