@@ -29,6 +29,16 @@ def unprivileged():
     return os.geteuid() != 0
 
 
+def permission_checked():
+    """A command prefix under which file permissions bind: nothing for an ordinary user; for
+    root, setpriv removes CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set, so
+    that the programs it starts (the tracer and its tree) are refused what the modes refuse, as
+    root in a container without those capabilities is."""
+    if unprivileged():
+        return []
+    return [need_tool("setpriv"), "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
 def need_tool(name):
     path = shutil.which(name)
     if path is None:

@@ -21,7 +21,7 @@ import tempfile
 import msgpack
 
 import roartest
-from roartest import trace, unprivileged, workdir, write
+from roartest import trace, workdir, write
 
 MARKER_SCRIPT = "echo ran > marker"
 
@@ -34,9 +34,10 @@ def tracer():
     return roartest.TRACER
 
 
-def run_tracer(args, cwd, env=None, timeout=240):
-    """Runs the tracer with exactly `args` after its own name; stderr is decoded."""
-    proc = subprocess.run([tracer(), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+def run_tracer(args, cwd, env=None, timeout=240, prefix=()):
+    """Runs the tracer with exactly `args` after its own name (through `prefix`, if any);
+    stderr is decoded."""
+    proc = subprocess.run([*prefix, tracer(), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     proc.stderr = proc.stderr.decode(errors="replace")
     return proc
@@ -178,16 +179,15 @@ def test_report_path_that_is_a_directory_exits_125_without_running_the_command()
 
 
 def test_report_in_a_read_only_directory_exits_125_without_running_the_command():
-    """Only meaningful without privileges: root writes into a mode 0555 directory."""
-    if not unprivileged():
-        roartest.skip("root may write into a read-only directory; "
-                      "the unprivileged variant runs this")
+    """A mode 0555 directory refuses the report (root runs the tracer without the capability
+    that overrides modes, as in a container that drops it)."""
     with workdir() as tmp:
         ro = os.path.join(tmp, "ro")
         os.mkdir(ro)
         os.chmod(ro, 0o555)
         try:
-            proc = run_tracer([os.path.join(ro, "r.msgpack"), "sh", "-c", MARKER_SCRIPT], tmp)
+            proc = run_tracer([os.path.join(ro, "r.msgpack"), "sh", "-c", MARKER_SCRIPT], tmp,
+                              prefix=roartest.permission_checked())
             assert proc.returncode == 125, (proc.returncode, proc.stderr)
             one_message(proc.stderr, ro)
             assert os.listdir(ro) == [], os.listdir(ro)
