@@ -29,6 +29,19 @@ def unprivileged():
     return os.geteuid() != 0
 
 
+def usable_prefix(prefix, what):
+    """Skips unless `PREFIX... true` works here; returns `prefix`."""
+    try:
+        probe = subprocess.run([*prefix, "true"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, timeout=60)
+    except OSError as e:
+        skip(f"{what} cannot start here: {e}")
+    if probe.returncode != 0:
+        skip(f"{what} is not permitted here ({' '.join(prefix)} true exits "
+             f"{probe.returncode}: {probe.stderr.decode(errors='replace').strip()})")
+    return prefix
+
+
 def permission_checked():
     """A command prefix under which file permissions bind: nothing for an ordinary user; for
     root, setpriv removes CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set, so

@@ -12,8 +12,8 @@ claim.
 import os
 
 import roartest
-from roartest import (assert_files, fx_program, ok, py, read_bytes, record, summary, trace,
-                      workdir, write)
+from roartest import (assert_files, fx_program, need_tool, ok, py, read_bytes, record, summary,
+                      trace, unprivileged, usable_prefix, workdir, write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 
@@ -121,10 +121,16 @@ def test_cloexec_fd_closed_at_exec_and_number_reused():
 
 
 def _pid_reused(env=None):
+    # Choosing the next pid takes CAP_SYS_ADMIN over the pid namespace: an ordinary user runs
+    # the tracer and its tree in a user and pid namespace of its own, where it has that.
+    prefix = []
+    if unprivileged():
+        prefix = usable_prefix([need_tool("unshare"), "-Ur", "--pid", "--fork", "--mount-proc"],
+                               "a user and pid namespace (unshare -Ur --pid --fork --mount-proc)")
     with workdir() as tmp:
         write(os.path.join(tmp, "in.txt"), CONTENT)
         run = trace(fx_program("fx_proc", "pid-reuse", "in.txt", "out.txt"), tmp, env=env,
-                    unique_pids=False)
+                    unique_pids=False, prefix=prefix)
         if run.exit_code == 5:
             roartest.skip(f"the pid could not be reused: {run.stderr.strip()}")
         ok(run)

@@ -30,7 +30,7 @@ import subprocess
 
 import roartest
 from roartest import (assert_files, fixture, fx_program, need_tool, read_bytes, record, skip,
-                      summary, trace_under, workdir, write)
+                      summary, trace_under, usable_prefix, workdir, write)
 
 CONTENT = b"gamma\nalpha\nbeta\n"
 MEMORY_WARNING = "could not read a traced process's memory"
@@ -47,19 +47,6 @@ def preflight_under(prefix, env=None):
     lines = proc.stdout.decode(errors="replace").splitlines()
     assert len(lines) == 1, f"--preflight --json prints one line: {lines!r}; stderr {proc.stderr!r}"
     return proc.returncode, json.loads(lines[0]), proc.stderr.decode(errors="replace")
-
-
-def usable_prefix(prefix, what):
-    """Skips unless `PREFIX... true` works here; returns `prefix`."""
-    try:
-        probe = subprocess.run([*prefix, "true"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, timeout=60)
-    except OSError as e:
-        skip(f"{what} cannot start here: {e}")
-    if probe.returncode != 0:
-        skip(f"{what} is not permitted here ({' '.join(prefix)} true exits "
-             f"{probe.returncode}: {probe.stderr.decode(errors='replace').strip()})")
-    return prefix
 
 
 def ok(run, scenario):
