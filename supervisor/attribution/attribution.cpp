@@ -140,13 +140,18 @@ Later Rule::read_from(int fd, const ByteRequest& request, std::optional<std::int
   if (known.contains(*path, Access::kRead, tid)) {
     return Later::kNothingNew;
   }
-  if (!requests_bytes(request) || !readable(fd)) {
+  if (!requests_bytes(request)) {
+    return Later::kMayRecord;
+  }
+  // Asked before the access mode: the descriptor's position, where it is needed, comes with it.
+  const Bytes bytes = source_bytes(fd, offset, 0, 8);
+  if (!readable(fd)) {
     return Later::kMayRecord;
   }
   if (own_truncated_file(fd)) {
     return Later::kNothingNew;
   }
-  if (source_bytes(fd, offset, 0, 8) == Bytes::kNone) {
+  if (bytes == Bytes::kNone) {
     return Later::kMayRecord;  // the file may grow
   }
   add(*path, Access::kRead);

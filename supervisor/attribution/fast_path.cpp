@@ -9,8 +9,14 @@ namespace {
 
 constexpr std::uint64_t kOwnerOffset = offsetof(roar_fast_path_table, owner);
 constexpr std::uint64_t kEnabledOffset = offsetof(roar_fast_path_table, enabled);
-constexpr std::uint64_t kFlagsOffset = offsetof(roar_fast_path_table, flags);
-static_assert(sizeof(roar_fast_path_table) == 4096, "one page per thread");
+constexpr std::uint64_t kEntriesOffset = offsetof(roar_fast_path_table, entries);
+constexpr std::uint64_t kFlagsOffset = offsetof(roar_fast_path_entry, flags);
+static_assert(sizeof(roar_fast_path_table) == 8192, "two pages per thread");
+static_assert(sizeof(roar_fast_path_closes) == 4096, "one page per process");
+
+std::uint64_t entry_address(std::uint64_t table, std::size_t fd) {
+  return table + kEntriesOffset + fd * sizeof(roar_fast_path_entry);
+}
 
 }  // namespace
 
@@ -19,7 +25,8 @@ int FastPath::register_table(int pid, int tid, const roar_fast_path_registration
     return ENOSYS;
   }
   if (registration.version != ROAR_FAST_PATH_VERSION || registration.table == 0 ||
-      registration.table % alignof(roar_fast_path_table) != 0 ||
+      registration.table % alignof(roar_fast_path_table) != 0 || registration.closes == 0 ||
+      registration.closes % alignof(roar_fast_path_closes) != 0 ||
       registration.descriptors != ROAR_FAST_PATH_DESCRIPTORS) {
     return EINVAL;
   }
@@ -27,6 +34,7 @@ int FastPath::register_table(int pid, int tid, const roar_fast_path_registration
   Table table;
   table.pid = pid;
   table.address = registration.table;
+  table.closes = registration.closes;
   table.descriptors = registration.descriptors;
   // Owner and `enabled` in one write: the table is used from the thread's next call on.
   const std::int32_t header[2] = {static_cast<std::int32_t>(tid), 1};
@@ -39,9 +47,17 @@ int FastPath::register_table(int pid, int tid, const roar_fast_path_registration
   return 0;
 }
 
-void FastPath::allow(int tid, int fd, unsigned direction) {
+std::optional<std::uint64_t> FastPath::closes_address(int tid, int fd) const {
   const auto it = threads_.find(tid);
-  if (it == threads_.end() || fd < 0) {
+  if (it == threads_.end() || fd < 0 || static_cast<std::uint32_t>(fd) >= it->second.descriptors) {
+    return std::nullopt;
+  }
+  return it->second.closes + static_cast<std::uint64_t>(fd) * sizeof(std::uint32_t);
+}
+
+void FastPath::allow(int tid, int fd, unsigned direction, std::uint32_t closes, bool close) {
+  const auto it = threads_.find(tid);
+  if (it == threads_.end() || fd < 0 || closes % 2 != 0) {
     return;
   }
   Table& table = it->second;
@@ -49,16 +65,32 @@ void FastPath::allow(int tid, int fd, unsigned direction) {
   if (index >= table.descriptors) {
     return;
   }
-  if (table.flags.size() <= index) {
-    table.flags.resize(index + 1, 0);
+  if (table.entries.size() <= index) {
+    table.entries.resize(index + 1, roar_fast_path_entry{0, 0});
   }
-  const auto flags = static_cast<std::uint8_t>(table.flags[index] | direction);
-  if (flags == table.flags[index]) {
+  const roar_fast_path_entry old = table.entries[index];
+  // What was granted before an unseen close is for another file: it does not carry over.
+  const std::uint32_t kept = old.closes == closes ? old.flags & ~ROAR_FAST_PATH_CLOSE : 0U;
+  const roar_fast_path_entry entry{closes, kept | direction | (close ? ROAR_FAST_PATH_CLOSE : 0U)};
+  if (entry.closes == old.closes && entry.flags == old.flags) {
     return;
   }
-  if (writer_.write(table.pid, tid, table.address + kFlagsOffset + index, &flags, 1)) {
-    table.flags[index] = flags;
+  if (writer_.write(table.pid, tid, entry_address(table.address, index), &entry, sizeof entry)) {
+    table.entries[index] = entry;
   }
+}
+
+bool FastPath::close_unseen(int pid, int fd) const {
+  const auto process = processes_.find(pid);
+  if (process == processes_.end() || fd < 0) {
+    return false;
+  }
+  const auto index = static_cast<std::size_t>(fd);
+  return std::any_of(process->second.begin(), process->second.end(), [&](int tid) {
+    const Table& table = threads_.at(tid);
+    return index < table.entries.size() &&
+           (table.entries[index].flags & ROAR_FAST_PATH_CLOSE) != 0;
+  });
 }
 
 void FastPath::revoke(int pid, std::uint32_t first, std::uint32_t last) {
@@ -66,17 +98,18 @@ void FastPath::revoke(int pid, std::uint32_t first, std::uint32_t last) {
   if (process == processes_.end()) {
     return;
   }
-  const std::uint8_t zero = 0;
+  const std::uint32_t zero = 0;
   for (const int tid : process->second) {
     Table& table = threads_.at(tid);
-    const std::size_t end = std::min<std::size_t>(table.flags.size(), std::size_t{last} + 1);
+    const std::size_t end = std::min<std::size_t>(table.entries.size(), std::size_t{last} + 1);
     for (std::size_t fd = first; fd < end; ++fd) {
-      if (table.flags[fd] == 0) {
+      if (table.entries[fd].flags == 0) {
         continue;
       }
       // A flag that cannot be cleared must not stay: the whole table goes off instead.
-      if (writer_.write(pid, tid, table.address + kFlagsOffset + fd, &zero, 1)) {
-        table.flags[fd] = 0;
+      if (writer_.write(pid, tid, entry_address(table.address, fd) + kFlagsOffset, &zero,
+                        sizeof zero)) {
+        table.entries[fd].flags = 0;
       } else {
         static_cast<void>(write_enabled(tid, table, 0));
       }

@@ -19,6 +19,13 @@ void FdPathCache::insert(int pid, int fd, std::string link) {
   }
 }
 
+void FdPathCache::forget_fd(int pid, int fd) {
+  const auto process = links_.find(pid);
+  if (process != links_.end()) {
+    process->second.erase(fd);
+  }
+}
+
 void FdPathCache::release_started(int pid, int tid,
                                   std::optional<std::pair<std::uint32_t, std::uint32_t>> fds) {
   releasing_[pid].insert(tid);

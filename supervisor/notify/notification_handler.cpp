@@ -61,6 +61,8 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
       }
       break;
     case Effect::kDenyIoUring: found.error = allow_io_uring_ ? 0 : ENOSYS; break;
+    case Effect::kRead: found.unseen_closes = unseen_closes(n.tid, found.args.fd_in, view); break;
+    case Effect::kWrite: found.unseen_closes = unseen_closes(n.tid, found.args.fd_out, view); break;
     case Effect::kFastPathRegistration: {
       found.answered_here = true;
       roar_fast_path_registration registration{};
@@ -134,6 +136,21 @@ void NotificationHandler::before_answer(CallFindings& found) {
   }
 }
 
+// Read before the descriptor is looked at: a close the library lets through after this changes
+// the count, and so voids whatever is granted from what was seen.
+std::optional<std::uint32_t> NotificationHandler::unseen_closes(int tid, int fd,
+                                                                MemoryView& view) const {
+  if (fast_path_ == nullptr) {
+    return std::nullopt;
+  }
+  const std::optional<std::uint64_t> address = fast_path_->closes_address(tid, fd);
+  std::uint32_t count = 0;
+  if (!address || !view.read_memory(*address, &count, sizeof count)) {
+    return std::nullopt;
+  }
+  return count;
+}
+
 void NotificationHandler::commit(CallFindings&& found) {
   ++log_.notifications;
   // This thread's previous release or rename has happened by now.
@@ -159,12 +176,20 @@ void NotificationHandler::record(CallFindings& found) {
   pending_.trapped_again(tid, to_record.settled.has_value());
   if (to_record.settled) {
     recorder_.settlement(*to_record.settled, tid, pid);
+    const auto& truncating = to_record.settled->truncating_fd;
+    if (truncating && pid && fast_path_ != nullptr) {
+      // The fact must go when the descriptor is released: its close must be seen.
+      fast_path_->revoke(*pid, static_cast<std::uint32_t>(truncating->first),
+                         static_cast<std::uint32_t>(truncating->first));
+    }
   }
   const bool orphan = to_record.processes.orphan_without_parent;
   discovery_.apply(std::move(to_record.processes), tid, pid);
   if (pid) {
     for (auto& [fd, link] : to_record.fd_links) {
-      fd_cache_.insert(*pid, fd, std::move(link));
+      if (fast_path_ == nullptr || !fast_path_->close_unseen(*pid, fd)) {
+        fd_cache_.insert(*pid, fd, std::move(link));
+      }
     }
   }
   if (orphan) {
@@ -277,8 +302,14 @@ void NotificationHandler::commit_fast_path(const CallFindings& found) {
   if (found.to_record.settled && !found.to_record.files.pending) {
     fast_path_->resume(found.tid);
   }
-  if (const std::optional<FastPathGrant>& grant = found.to_record.files.grant) {
-    fast_path_->allow(found.tid, grant->fd, grant->direction);
+  const std::optional<FastPathGrant>& grant = found.to_record.files.grant;
+  if (grant && found.unseen_closes && found.pid) {
+    // Its close may go unseen unless the tracer keeps a fact about the descriptor.
+    const bool close = !log_.facts.has_truncating_fd(*found.pid, grant->fd);
+    fast_path_->allow(found.tid, grant->fd, grant->direction, *found.unseen_closes, close);
+    if (fast_path_->close_unseen(*found.pid, grant->fd)) {
+      fd_cache_.forget_fd(*found.pid, grant->fd);
+    }
   }
   switch (found.spec->effect) {
     case Effect::kExec:

@@ -2,10 +2,12 @@
  *
  * Loaded with LD_PRELOAD into dynamically linked programs of a traced run (never needed: without
  * it every call is notified and attributed exactly as before). It interposes the read and write
- * family of libc. A call goes through the fixed-address syscall instruction that the filter lets
- * through (fast_path_abi.h) only when the calling thread's own table, which only the supervisor
- * writes, says that this descriptor and direction can record nothing new for this thread; every
- * other call takes libc's own, notified, path. Calls libc makes internally (stdio) and calls of
+ * family of libc, and close. A call goes through the fixed-address syscall instruction that the
+ * filter lets through (fast_path_abi.h) only when the calling thread's own table, which only the
+ * supervisor writes, says that this descriptor and direction can record nothing new for this
+ * thread (or, for a close, that the supervisor keeps nothing the close must update), and the
+ * descriptor was not closed without a notification since; every other call takes libc's own,
+ * notified, path. Calls libc makes internally (stdio) and calls of
  * programs without the library are not affected.
  *
  * Built without the C++ runtime and with -mno-red-zone: the stub is reached with a `call` from
@@ -35,6 +37,8 @@ static TLS struct roar_fast_path_table* t_table;
 static TLS int t_state;
 /* Set once the stub cannot be mapped or the supervisor refuses tables: never try again. */
 static int g_disabled;
+/* The process's counts of closes that skipped their notification (fast_path_abi.h). */
+static struct roar_fast_path_closes* g_closes;
 static pthread_key_t g_table_key;
 
 /* libc's own functions, for every call that is not fast (cancellation points, errno, all). */
@@ -50,6 +54,7 @@ static ssize_t (*real_preadv2)(int, const struct iovec*, int, off_t, int);
 static ssize_t (*real_pwritev2)(int, const struct iovec*, int, off_t, int);
 static ssize_t (*real_read_chk)(int, void*, size_t, size_t);
 static ssize_t (*real_pread_chk)(int, void*, size_t, off_t, size_t);
+static int (*real_close)(int);
 
 /* ---- system calls: the plain ones, and the one through the stub ---- */
 
@@ -109,9 +114,9 @@ static void register_thread(void* page) {
       return;
     }
   }
-  struct roar_fast_path_registration registration = {ROAR_FAST_PATH_VERSION,
-                                                     ROAR_FAST_PATH_DESCRIPTORS,
-                                                     (uint64_t)(uintptr_t)page};
+  struct roar_fast_path_registration registration = {
+      ROAR_FAST_PATH_VERSION, ROAR_FAST_PATH_DESCRIPTORS, (uint64_t)(uintptr_t)page,
+      (uint64_t)(uintptr_t)g_closes};
   if (syscall(SYS_ioctl, -1, ROAR_FAST_PATH_REGISTER, &registration) != 0) {
     munmap(page, sizeof(struct roar_fast_path_table));
     t_table = NULL;
@@ -124,11 +129,16 @@ static void register_thread(void* page) {
   pthread_setspecific(g_table_key, page);
 }
 
-/* Whether descriptor `fd` may skip its notification for `direction` in this thread. */
+/* Whether descriptor `fd` may skip its notification for `direction` in this thread: granted,
+ * and not closed unseen since (the grant's close count is still the process's). */
 static int fast(int fd, unsigned direction) {
   volatile struct roar_fast_path_table* table = t_table;
-  if (table == NULL || (unsigned)fd >= ROAR_FAST_PATH_DESCRIPTORS ||
-      (table->flags[fd] & direction) == 0 || table->enabled == 0) {
+  if (table == NULL || (unsigned)fd >= ROAR_FAST_PATH_DESCRIPTORS) {
+    return 0;
+  }
+  volatile struct roar_fast_path_entry* entry = &table->entries[fd];
+  if ((entry->flags & direction) == 0 || table->enabled == 0 ||
+      entry->closes != __atomic_load_n(&g_closes->count[fd], __ATOMIC_ACQUIRE)) {
     return 0;
   }
   /* A process sharing this memory (vfork, posix_spawn, clone with CLONE_VM) sees the parent's
@@ -160,12 +170,26 @@ __attribute__((constructor)) static void init(void) {
   real_pwritev2 = dlsym(RTLD_NEXT, "pwritev2");
   real_read_chk = dlsym(RTLD_NEXT, "__read_chk");
   real_pread_chk = dlsym(RTLD_NEXT, "__pread64_chk");
+  real_close = dlsym(RTLD_NEXT, "close");
   if (!real_read || !real_write || !real_pread || !real_pwrite || !real_readv || !real_writev ||
       !real_preadv || !real_pwritev || !real_preadv2 || !real_pwritev2 || !real_read_chk ||
-      !real_pread_chk || pthread_key_create(&g_table_key, forget_table) != 0) {
+      !real_pread_chk || !real_close || pthread_key_create(&g_table_key, forget_table) != 0) {
     g_disabled = 1;
     return;
   }
+  void* closes = mmap(NULL, sizeof(struct roar_fast_path_closes), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (closes == MAP_FAILED) {
+    g_disabled = 1;
+    return;
+  }
+  /* A child of fork starts with no grants, so its counts may start over too. */
+  if (madvise(closes, sizeof(struct roar_fast_path_closes), MADV_WIPEONFORK) != 0) {
+    munmap(closes, sizeof(struct roar_fast_path_closes));
+    g_disabled = 1;
+    return;
+  }
+  g_closes = closes;
   void* stub = mmap((void*)(uintptr_t)ROAR_FAST_PATH_STUB, 4096, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   if (stub != (void*)(uintptr_t)ROAR_FAST_PATH_STUB) {
@@ -281,6 +305,22 @@ EXPORT ssize_t pwritev2(int fd, const struct iovec* iov, int iovcnt, off_t offse
   }
   slow();
   return real_pwritev2(fd, iov, iovcnt, offset, flags);
+}
+
+/* A close the supervisor has nothing to update for skips its notification; the count goes odd
+ * before it and even after it, so a grant read during or before it can never match again. */
+EXPORT int close(int fd) {
+  if (fast(fd, ROAR_FAST_PATH_CLOSE)) {
+    uint32_t* count = &g_closes->count[fd];
+    __atomic_fetch_add(count, 1, __ATOMIC_SEQ_CST);
+    const long ret = stub_syscall6(SYS_close, fd, 0, 0, 0, 0, 0);
+    __atomic_fetch_add(count, 1, __ATOMIC_SEQ_CST);
+    return (int)result(ret);
+  }
+  if (real_close == NULL) {
+    return (int)result(plain_syscall3(SYS_close, fd, 0, 0)); /* before init(): another constructor */
+  }
+  return real_close(fd);
 }
 
 /* glibc exports the 64-bit-offset names as aliases; interposing one name leaves the other. */

@@ -12,6 +12,24 @@ namespace roar::seccomp {
 using detail::field_after;
 using detail::ProcPath;
 
+namespace {
+
+// O_PATH descriptors (whose access bits the kernel clears) and O_ACCMODE itself (3, which some
+// drivers take for "ioctl only") neither read nor write.
+FdAccess access_of_open_flags(std::uint64_t flags) {
+  if ((flags & O_PATH) != 0) {
+    return {};
+  }
+  switch (flags & O_ACCMODE) {
+    case O_RDONLY: return {true, false};
+    case O_WRONLY: return {false, true};
+    case O_RDWR: return {true, true};
+    default: return {};
+  }
+}
+
+}  // namespace
+
 std::optional<std::string> ProcTraceeView::fd_link(int fd) {
   return note(read_link(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str()));
 }
@@ -43,9 +61,14 @@ std::optional<FileStat> ProcTraceeView::fd_stat(int fd) {
 
 std::optional<std::uint64_t> ProcTraceeView::fd_position(int fd) {
   const std::optional<std::string> info =
-      read_small_file(proc_dir_, ProcPath(proc_tid_, "fdinfo", fd).c_str());
+      read_proc_record(proc_dir_, ProcPath(proc_tid_, "fdinfo", fd).c_str());
   if (!info) {
     return std::nullopt;
+  }
+  // The same text has the description's open flags, which tell what fd_access would look up.
+  const std::optional<std::uint64_t> flags = field_after(*info, "flags:", 8);
+  if (flags && fd >= 0 && access_memo_.fd != fd) {
+    access_memo_ = {fd, access_of_open_flags(*flags)};
   }
   return field_after(*info, "pos:");
 }

@@ -16,7 +16,11 @@
 
 namespace roar::seccomp {
 
-std::optional<std::string> read_small_file(int dir, const char* relative_path) {
+namespace {
+
+enum class ShortRead { kContinue, kEnds };
+
+std::optional<std::string> read_text(int dir, const char* relative_path, ShortRead short_read) {
   UniqueFd fd(openat(dir, relative_path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) {
     return std::nullopt;
@@ -35,7 +39,20 @@ std::optional<std::string> read_small_file(int dir, const char* relative_path) {
       return out;
     }
     out.append(buf, static_cast<std::size_t>(n));
+    if (short_read == ShortRead::kEnds && static_cast<std::size_t>(n) < sizeof buf) {
+      return out;
+    }
   }
+}
+
+}  // namespace
+
+std::optional<std::string> read_small_file(int dir, const char* relative_path) {
+  return read_text(dir, relative_path, ShortRead::kContinue);
+}
+
+std::optional<std::string> read_proc_record(int dir, const char* relative_path) {
+  return read_text(dir, relative_path, ShortRead::kEnds);
 }
 
 std::vector<int> list_numeric_entries(int dir, const char* relative_path) {

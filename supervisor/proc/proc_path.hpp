@@ -36,8 +36,10 @@ class ProcPath {
   char buf_[kIntChars + 1 + kWordChars + 1 + kIntChars + 1];
 };
 
-// The number after `key` in a /proc text ("pos:" of fdinfo, "\nTgid:" of status).
-inline std::optional<std::uint64_t> field_after(const std::string& text, std::string_view key) {
+// The number after `key` in a /proc text ("pos:" of fdinfo, "\nTgid:" of status), written in
+// `base` ("flags:" of fdinfo is octal).
+inline std::optional<std::uint64_t> field_after(const std::string& text, std::string_view key,
+                                                int base = 10) {
   const std::size_t at = text.find(key);
   if (at == std::string::npos) {
     return std::nullopt;
@@ -47,7 +49,7 @@ inline std::optional<std::uint64_t> field_after(const std::string& text, std::st
     ++i;
   }
   std::uint64_t value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data() + i, text.data() + text.size(), value);
+  const auto [ptr, ec] = std::from_chars(text.data() + i, text.data() + text.size(), value, base);
   if (ec != std::errc()) {
     return std::nullopt;
   }

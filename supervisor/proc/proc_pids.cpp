@@ -46,7 +46,7 @@ ProcPids ProcPids::detect(int proc_dir) {
   if (n <= 0 || std::atoi(self) == getpid()) {
     return ProcPids(proc_dir, -1, true);
   }
-  const std::optional<std::string> status = read_small_file(proc_dir, "self/status");
+  const std::optional<std::string> status = read_proc_record(proc_dir, "self/status");
   const std::vector<int> nspid = status ? numbers_after(*status, "\nNSpid:") : std::vector<int>{};
   if (nspid.empty() || nspid.back() != getpid()) {
     return ProcPids(proc_dir, -1, false);
@@ -69,7 +69,7 @@ std::optional<int> ProcPids::to_proc(int pid) const {
     return std::nullopt;
   }
   const std::optional<std::string> info =
-      read_small_file(proc_dir_, ("self/fdinfo/" + std::to_string(pidfd.get())).c_str());
+      read_proc_record(proc_dir_, ("self/fdinfo/" + std::to_string(pidfd.get())).c_str());
   const std::vector<int> proc_pid = info ? numbers_after(*info, "\nPid:") : std::vector<int>{};
   if (proc_pid.empty() || proc_pid.front() <= 0) {
     return std::nullopt;
@@ -82,7 +82,7 @@ std::optional<int> ProcPids::from_proc(int proc_pid) const {
     return proc_pid;
   }
   const std::optional<std::string> status =
-      read_small_file(proc_dir_, (std::to_string(proc_pid) + "/status").c_str());
+      read_proc_record(proc_dir_, (std::to_string(proc_pid) + "/status").c_str());
   const std::vector<int> nspid = status ? numbers_after(*status, "\nNSpid:") : std::vector<int>{};
   if (static_cast<int>(nspid.size()) <= level_) {
     return std::nullopt;  // not in the tracer's namespace

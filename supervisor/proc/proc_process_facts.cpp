@@ -17,7 +17,7 @@ using detail::ProcPath;
 
 std::optional<ThreadStatus> ProcTraceeView::status() {
   const std::optional<std::string> text =
-      read_small_file(proc_dir_, ProcPath(proc_tid_, "status").c_str());
+      read_proc_record(proc_dir_, ProcPath(proc_tid_, "status").c_str());
   if (!text) {
     return std::nullopt;
   }
@@ -41,11 +41,11 @@ std::optional<ThreadStatus> ProcTraceeView::status() {
 }
 
 std::optional<std::string> ProcTraceeView::cmdline(int pid) {
-  return read_small_file(proc_dir_, ProcPath(proc_pid(pid), "cmdline").c_str());
+  return read_proc_record(proc_dir_, ProcPath(proc_pid(pid), "cmdline").c_str());
 }
 
 std::optional<std::string> ProcTraceeView::environ(int pid) {
-  return read_small_file(proc_dir_, ProcPath(proc_pid(pid), "environ").c_str());
+  return read_proc_record(proc_dir_, ProcPath(proc_pid(pid), "environ").c_str());
 }
 
 UniqueFd ProcTraceeView::open_pidfd(int pid) {

@@ -120,6 +120,40 @@ def test_a_reused_descriptor_number_carries_its_new_file():
     same_report(fast, slow)
 
 
+def test_a_file_read_and_closed_is_seen_once():
+    """After the first read is recorded, the second read and the close go unseen: the library
+    counts the close, and the descriptor number's next file is seen again."""
+    library()
+    count = 200
+
+    def setup(tmp):
+        for i in range(count):
+            write(os.path.join(tmp, str(i)), CONTENT)
+    fast, slow = both(fixture_argv("read-each", str(count)), setup)
+    ok(fast)
+    ok(slow)
+    assert notifications(fast) < count * 1.5, notifications(fast)
+    assert notifications(slow) > count * 2.5, notifications(slow)
+    assert_files(fast, reads={str(i) for i in range(count)}, writes=set(), opened_only=set())
+    same_report(fast, slow)
+
+
+def test_an_unseen_close_by_another_thread_voids_this_threads_grant():
+    """Thread 2 was granted reads of A through N; the main thread closes N unseen and opens B
+    as N: thread 2's next read is B's, and must be seen."""
+    library()
+
+    def setup(tmp):
+        write(os.path.join(tmp, "A"), CONTENT)
+        write(os.path.join(tmp, "B"), CONTENT)
+    fast, slow = both(fixture_argv("thread-reuse", "A", "B"), setup)
+    for run in (fast, slow):
+        ok(run)
+        thread = int(run.stdout.split()[1])
+        assert record(run, run.tmp, "B")["read_threads"] == [thread]
+    same_report(fast, slow)
+
+
 def test_a_file_renamed_while_open_is_read_under_its_new_name():
     """A rename gives an open file another name: the reads after it are the new name's."""
     library()

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::uint64_t kTableA = 0x10000;
 constexpr std::uint64_t kTableB = 0x20000;
+constexpr std::uint64_t kCloses = 0x30000;
 
 // The tables as a process would see them: bytes by address, per process.
 class FakeWriter final : public TableWriter {
@@ -36,8 +37,17 @@ class FakeWriter final : public TableWriter {
   }
   void forget(int pid) override { forgotten.insert(pid); }
 
-  std::uint8_t flags(int pid, std::uint64_t table, int fd) {
-    return memory[{pid, table + offsetof(roar_fast_path_table, flags) + static_cast<unsigned>(fd)}];
+  static std::uint64_t entry(std::uint64_t table, int fd) {
+    return table + offsetof(roar_fast_path_table, entries) +
+           static_cast<unsigned>(fd) * sizeof(roar_fast_path_entry);
+  }
+  std::uint32_t flags(int pid, std::uint64_t table, int fd) {
+    return static_cast<std::uint32_t>(
+        word(pid, entry(table, fd) + offsetof(roar_fast_path_entry, flags)));
+  }
+  std::uint32_t closes(int pid, std::uint64_t table, int fd) {
+    return static_cast<std::uint32_t>(
+        word(pid, entry(table, fd) + offsetof(roar_fast_path_entry, closes)));
   }
   std::int32_t word(int pid, std::uint64_t address) {
     std::uint8_t b[4];
@@ -53,7 +63,7 @@ class FakeWriter final : public TableWriter {
 };
 
 roar_fast_path_registration registration(std::uint64_t table) {
-  return {ROAR_FAST_PATH_VERSION, ROAR_FAST_PATH_DESCRIPTORS, table};
+  return {ROAR_FAST_PATH_VERSION, ROAR_FAST_PATH_DESCRIPTORS, table, kCloses};
 }
 
 }  // namespace
@@ -95,18 +105,57 @@ TEST_CASE("FastPath: grants are written once, per thread and direction") {
   REQUIRE(fast.register_table(10, 11, registration(kTableA)) == 0);
   REQUIRE(fast.register_table(10, 12, registration(kTableB)) == 0);
   const int before = writer.writes;
-  fast.allow(11, 3, ROAR_FAST_PATH_READ);
+  fast.allow(11, 3, ROAR_FAST_PATH_READ, 0, false);
   CHECK(writer.flags(10, kTableA, 3) == ROAR_FAST_PATH_READ);
   CHECK(writer.flags(10, kTableB, 3) == 0);  // the other thread has not read it
-  fast.allow(11, 3, ROAR_FAST_PATH_READ);
+  fast.allow(11, 3, ROAR_FAST_PATH_READ, 0, false);
   CHECK(writer.writes == before + 1);  // nothing new: nothing written
-  fast.allow(11, 3, ROAR_FAST_PATH_WRITE);
+  fast.allow(11, 3, ROAR_FAST_PATH_WRITE, 0, false);
   CHECK(writer.flags(10, kTableA, 3) == (ROAR_FAST_PATH_READ | ROAR_FAST_PATH_WRITE));
   // A thread without a table, a negative or too large descriptor: nothing.
-  fast.allow(99, 3, ROAR_FAST_PATH_READ);
-  fast.allow(11, -1, ROAR_FAST_PATH_READ);
-  fast.allow(11, static_cast<int>(ROAR_FAST_PATH_DESCRIPTORS), ROAR_FAST_PATH_READ);
+  fast.allow(99, 3, ROAR_FAST_PATH_READ, 0, false);
+  fast.allow(11, -1, ROAR_FAST_PATH_READ, 0, false);
+  fast.allow(11, static_cast<int>(ROAR_FAST_PATH_DESCRIPTORS), ROAR_FAST_PATH_READ, 0, false);
   CHECK(writer.writes == before + 2);
+}
+
+TEST_CASE("FastPath: a grant holds for the close count it was read with") {
+  FakeWriter writer;
+  FastPath fast(true, writer);
+  REQUIRE(fast.register_table(10, 11, registration(kTableA)) == 0);
+  REQUIRE(fast.register_table(10, 12, registration(kTableB)) == 0);
+  CHECK(fast.closes_address(11, 3) == kCloses + 3 * sizeof(std::uint32_t));
+  CHECK_FALSE(fast.closes_address(99, 3));
+  CHECK_FALSE(fast.closes_address(11, -1));
+  CHECK_FALSE(fast.closes_address(11, static_cast<int>(ROAR_FAST_PATH_DESCRIPTORS)));
+
+  fast.allow(11, 3, ROAR_FAST_PATH_READ, 4, true);
+  CHECK(writer.flags(10, kTableA, 3) == (ROAR_FAST_PATH_READ | ROAR_FAST_PATH_CLOSE));
+  CHECK(writer.closes(10, kTableA, 3) == 4);
+  CHECK(fast.close_unseen(10, 3));
+  CHECK_FALSE(fast.close_unseen(10, 4));
+  CHECK_FALSE(fast.close_unseen(30, 3));
+  SUBCASE("the same count adds the direction; a grant without close takes the close away") {
+    fast.allow(11, 3, ROAR_FAST_PATH_WRITE, 4, false);
+    CHECK(writer.flags(10, kTableA, 3) == (ROAR_FAST_PATH_READ | ROAR_FAST_PATH_WRITE));
+    CHECK_FALSE(fast.close_unseen(10, 3));
+  }
+  SUBCASE("after an unseen close, what was granted before is another file's: not kept") {
+    fast.allow(11, 3, ROAR_FAST_PATH_WRITE, 6, false);
+    CHECK(writer.flags(10, kTableA, 3) == ROAR_FAST_PATH_WRITE);
+    CHECK(writer.closes(10, kTableA, 3) == 6);
+  }
+  SUBCASE("an odd count is a close under way: nothing is granted") {
+    const int before = writer.writes;
+    fast.allow(12, 3, ROAR_FAST_PATH_READ, 5, true);
+    CHECK(writer.writes == before);
+    CHECK(writer.flags(10, kTableB, 3) == 0);
+  }
+  SUBCASE("a release clears the close flag too: the next close is seen") {
+    fast.revoke(10, 3, 3);
+    CHECK(writer.flags(10, kTableA, 3) == 0);
+    CHECK_FALSE(fast.close_unseen(10, 3));
+  }
 }
 
 TEST_CASE("FastPath: a release clears the descriptors in every table of the process") {
@@ -116,8 +165,8 @@ TEST_CASE("FastPath: a release clears the descriptors in every table of the proc
   REQUIRE(fast.register_table(10, 12, registration(kTableB)) == 0);
   REQUIRE(fast.register_table(30, 31, registration(kTableA)) == 0);
   for (const int tid : {11, 12, 31}) {
-    fast.allow(tid, 3, ROAR_FAST_PATH_READ);
-    fast.allow(tid, 5, ROAR_FAST_PATH_WRITE);
+    fast.allow(tid, 3, ROAR_FAST_PATH_READ, 0, false);
+    fast.allow(tid, 5, ROAR_FAST_PATH_WRITE, 0, false);
   }
   fast.revoke(10, 3, 4);
   CHECK(writer.flags(10, kTableA, 3) == 0);
@@ -130,7 +179,7 @@ TEST_CASE("FastPath: a release clears the descriptors in every table of the proc
     CHECK(writer.flags(10, kTableB, 5) == 0);
   }
   SUBCASE("a flag that cannot be cleared turns its table off") {
-    fast.allow(11, 7, ROAR_FAST_PATH_READ);
+    fast.allow(11, 7, ROAR_FAST_PATH_READ, 0, false);
     writer.refuse.insert(10);
     fast.revoke(10, 7, 7);
     writer.refuse.clear();
@@ -179,11 +228,11 @@ TEST_CASE("FastPath: a reused thread id starts over") {
   FakeWriter writer;
   FastPath fast(true, writer);
   REQUIRE(fast.register_table(10, 11, registration(kTableA)) == 0);
-  fast.allow(11, 3, ROAR_FAST_PATH_READ);
+  fast.allow(11, 3, ROAR_FAST_PATH_READ, 0, false);
   REQUIRE(fast.register_table(50, 11, registration(kTableB)) == 0);
   fast.revoke(10, 0, UINT32_MAX);  // the old process is no longer where thread 11 is
   CHECK(writer.flags(10, kTableA, 3) == ROAR_FAST_PATH_READ);
-  fast.allow(11, 4, ROAR_FAST_PATH_WRITE);
+  fast.allow(11, 4, ROAR_FAST_PATH_WRITE, 0, false);
   CHECK(writer.flags(50, kTableB, 4) == ROAR_FAST_PATH_WRITE);
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -24,8 +25,10 @@ class TableWriter {
 
 // The invariants (README, "Fast path"): a flag is set only after what it stands for was recorded
 // for that thread; every event that can change what a descriptor number refers to clears its flags
-// in every table that could use them before the call proceeds; a table is only ever used by the
-// thread that owns it (the library compares the owner with the caller's own id).
+// in every table that could use them before the call proceeds, or is a close the library counts
+// (and a grant holds only while the count is the one read before the descriptor was looked at);
+// a table is only ever used by the thread that owns it (the library compares the owner with the
+// caller's own id).
 class FastPath {
  public:
   FastPath(bool enabled, TableWriter& writer) noexcept : enabled_(enabled), writer_(writer) {}
@@ -36,9 +39,20 @@ class FastPath {
   // table is taken (its owner and `enabled` written), else the errno to fail the call with.
   int register_table(int pid, int tid, const roar_fast_path_registration& registration);
 
-  // Nothing new can be recorded for thread `tid` when it reads (or writes) `fd`: its later calls
-  // on `fd` in that direction may skip their notification.
-  void allow(int tid, int fd, unsigned direction);
+  // Where the library counts the closes of `fd` that skipped their notification in the process
+  // of thread `tid`; nullopt if the thread has no table or `fd` is not in it. Read the count
+  // before looking at the descriptor, and pass it to allow().
+  [[nodiscard]] std::optional<std::uint64_t> closes_address(int tid, int fd) const;
+
+  // Nothing new can be recorded for thread `tid` when it reads (or writes) `fd`, which had been
+  // closed unseen `closes` times before it was looked at: its later calls on `fd` in that
+  // direction may skip their notification. With `close`, so may its close: nothing the supervisor
+  // keeps about `fd` needs updating when it is released. An odd count (a close under way) grants
+  // nothing.
+  void allow(int tid, int fd, unsigned direction, std::uint32_t closes, bool close);
+  // Some thread of `pid` may close `fd` without a notification: keep nothing about `fd` that its
+  // release would have to update.
+  [[nodiscard]] bool close_unseen(int pid, int fd) const;
 
   // Before process `pid` releases descriptors first..last (close, close_range, dup2/dup3 onto
   // one, exec): none of its threads may skip a call on them any more.
@@ -70,9 +84,10 @@ class FastPath {
   struct Table {
     int pid = 0;
     std::uint64_t address = 0;
+    std::uint64_t closes = 0;  // the process's roar_fast_path_closes
     std::uint32_t descriptors = 0;
     bool suspended = false;
-    std::vector<std::uint8_t> flags;  // what was written, so that nothing is written twice
+    std::vector<roar_fast_path_entry> entries;  // what was written, so nothing is written twice
   };
 
   bool write_enabled(int tid, const Table& table, std::uint32_t value);

@@ -15,12 +15,13 @@
 namespace roar::seccomp {
 
 // A descriptor number changes meaning only after it is released, and every call that releases
-// one is notified (close, close_range, dup2/dup3 onto it, exec, exit). New descriptors take free
-// numbers only. So an entry stays valid until such a call, provided that (a) the process is the
-// same incarnation (its pidfd has not fired), (b) its threads share one descriptor table and no
-// other process shares it (CLONE_FILES without CLONE_THREAD, or unshare(CLONE_FILES), turn the
-// cache off), and (c) no entry is stored while a release is in flight (the call runs only after
-// it is answered, so the releasing thread's next notification ends the flight).
+// one is notified (close, close_range, dup2/dup3 onto it, exec, exit), except the closes the fast
+// path lets through, whose descriptors are never cached (FastPath::close_unseen). New descriptors
+// take free numbers only. So an entry stays valid until such a call, provided that (a) the
+// process is the same incarnation (its pidfd has not fired), (b) its threads share one descriptor
+// table and no other process shares it (CLONE_FILES without CLONE_THREAD, or unshare(CLONE_FILES),
+// turn the cache off), and (c) no entry is stored while a release is in flight (the call runs
+// only after it is answered, so the releasing thread's next notification ends the flight).
 class FdPathCache {
  public:
   [[nodiscard]] bool enabled() const noexcept { return enabled_; }
@@ -39,6 +40,8 @@ class FdPathCache {
   [[nodiscard]] const std::string* find(int pid, int fd) const;
   // Stores a link read while no release was in flight in the process.
   void insert(int pid, int fd, std::string link);
+  // Descriptor `fd` of `pid` may be closed without a notification from now on.
+  void forget_fd(int pid, int fd);
 
   // Thread `tid` of `pid` is about to release `fds` (all of them when nullopt): forget them
   // and store nothing for the process until the thread's next notification (release_done).

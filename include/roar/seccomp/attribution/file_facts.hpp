@@ -26,6 +26,9 @@ class FileFacts {
     const auto it = truncating_.find({pid, fd});
     return it != truncating_.end() && it->second == id;
   }
+  [[nodiscard]] bool has_truncating_fd(int pid, int fd) const {
+    return truncating_.contains({pid, fd});
+  }
   // Descriptors first..last of `pid` are released (all of a process that execs or exits).
   void release_fds(int pid, int first = 0, int last = INT32_MAX) {
     truncating_.erase(truncating_.lower_bound({pid, first}), truncating_.upper_bound({pid, last}));

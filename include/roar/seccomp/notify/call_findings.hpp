@@ -54,6 +54,9 @@ struct CallFindings {
   bool answered_here = false;
   // The fast path's registration of a thread's table, as the caller passed it.
   std::optional<roar_fast_path_registration> registration;
+  // A read or write of a thread with a fast-path table: how many times its process had closed
+  // the descriptor without a notification, read before anything about the descriptor was.
+  std::optional<std::uint32_t> unseen_closes;
   // An exec whose program must not load the preload library: its environment, edited.
   std::vector<MemoryEdit> environment_edits;
   // An exec: the launcher's own (its descriptors are the tracer's), or else the argv it was

@@ -70,6 +70,7 @@ class NotificationHandler {
   void record(CallFindings& found);
   void commit_effect(const CallFindings& found);
   void commit_fast_path(const CallFindings& found);
+  std::optional<std::uint32_t> unseen_closes(int tid, int fd, MemoryView& view) const;
   void forget_process(int pid);
 
   const SyscallIndex& index_;

@@ -14,6 +14,10 @@ namespace roar::seccomp {
 
 // Reads a whole small file below `dir` (a /proc text file); nullopt if it cannot be opened.
 std::optional<std::string> read_small_file(int dir, const char* relative_path);
+// The same for a /proc file that the kernel makes whole at each read (status, fdinfo, cmdline,
+// environ; not maps, whose reads stop at a line that does not fit): a short read is its end,
+// which spares the read that would return 0.
+std::optional<std::string> read_proc_record(int dir, const char* relative_path);
 
 // Opens `path` below the directory `base`; with `in_root`, `base` is the caller's root and the
 // path may not leave it.
