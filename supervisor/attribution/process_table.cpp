@@ -107,13 +107,20 @@ void ProcessTable::exec_started(int pid, std::optional<std::string> argv) {
     records_[it->second].exec_argv = std::move(argv);
   }
   // A successful exec ends every other thread and hands the caller the pid as its tid; their
-  // tids may then be reused by unrelated processes, so forget them all.
+  // tids may then be reused by unrelated processes, so forget them all but the pid's own, which
+  // names the process's thread whether the exec succeeds or fails.
   const auto threads = threads_.find(pid);
   if (threads != threads_.end()) {
+    const bool leader_known = std::erase(threads->second, pid) > 0;
     for (int tid : threads->second) {
       tgid_of_.erase(tid);
     }
-    threads_.erase(threads);
+    threads->second.clear();
+    if (leader_known) {
+      threads->second.push_back(pid);
+    } else {
+      threads_.erase(threads);
+    }
   }
 }
 

@@ -57,25 +57,41 @@ std::optional<std::string> read_proc_record(int dir, const char* relative_path) 
 
 std::vector<int> list_numeric_entries(int dir, const char* relative_path) {
   std::vector<int> out;
-  const int fd = openat(dir, relative_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
+  const UniqueFd fd(openat(dir, relative_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
     return out;
   }
-  DIR* d = fdopendir(fd);  // takes ownership of fd
-  if (d == nullptr) {
-    close(fd);
-    return out;
-  }
-  while (const dirent* e = readdir(d)) {
-    int n = 0;
-    const char* end = e->d_name + std::strlen(e->d_name);
-    const auto [ptr, ec] = std::from_chars(e->d_name, end, n);
-    if (ec == std::errc() && ptr == end) {
-      out.push_back(n);
+  // getdents64 itself, not opendir: readdir's stat and fcntl calls cost as much as the listing,
+  // and the hot path lists a descriptor table at every exec and exit.
+  alignas(dirent64) char buf[8192];
+  for (;;) {
+    const ssize_t n = getdents64(fd.get(), buf, sizeof buf);
+    if (n <= 0) {
+      return out;
+    }
+    for (std::size_t at = 0; at < static_cast<std::size_t>(n);) {
+      dirent64 entry{};
+      std::memcpy(&entry, buf + at, std::min(sizeof entry, static_cast<std::size_t>(n) - at));
+      const std::size_t name_at = at + offsetof(dirent64, d_name);
+      const char* name = buf + name_at;
+      const char* end =
+          name + strnlen(name, static_cast<std::size_t>(n) -
+                                   std::min<std::size_t>(name_at, static_cast<std::size_t>(n)));
+      int number = 0;
+      const auto [ptr, ec] = std::from_chars(name, end, number);
+      if (ec == std::errc() && ptr == end) {
+        out.push_back(number);
+      }
+      at += entry.d_reclen;
+      if (entry.d_reclen == 0) {
+        return out;
+      }
+    }
+    // /proc fills the buffer until its entries end: room left over means there are no more.
+    if (static_cast<std::size_t>(n) + sizeof(dirent64) < sizeof buf) {
+      return out;
     }
   }
-  closedir(d);
-  return out;
 }
 
 std::optional<std::string> read_link(int dir, const char* relative) {

@@ -31,6 +31,13 @@ TEST_CASE("FdPathCache: entries per process and descriptor") {
   CHECK(cached(cache, kPid, 4) == "/b");
   CHECK(cached(cache, kPid + 1, 3) == "/other");
 
+  SUBCASE("a descriptor that may be closed unseen is forgotten, the others stay") {
+    cache.forget_fd(kPid, 3);
+    cache.forget_fd(kPid + 2, 3);  // a process with nothing cached
+    CHECK(cache.find(kPid, 3) == nullptr);
+    CHECK(cached(cache, kPid, 4) == "/b");
+    CHECK(cached(cache, kPid + 1, 3) == "/other");
+  }
   SUBCASE("a release forgets its range and stores nothing until the thread traps again") {
     cache.release_started(kPid, kTid, std::pair<std::uint32_t, std::uint32_t>{3, 3});
     CHECK(cache.find(kPid, 3) == nullptr);

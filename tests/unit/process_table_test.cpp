@@ -81,8 +81,9 @@ TEST_CASE("ProcessTable: exec_started") {
   t.remember_thread(21, 20);
   t.remember_thread(11, 10);
   t.exec_started(20);
-  // The exec ends the other threads and their tids may be reused by anyone.
-  CHECK_FALSE(t.tgid_of(20).has_value());
+  // The exec ends the other threads and their tids may be reused by anyone; the pid's own tid
+  // names the process whether the exec succeeds or not.
+  CHECK(t.tgid_of(20) == std::optional<int>(20));
   CHECK_FALSE(t.tgid_of(21).has_value());
   CHECK(t.tgid_of(11) == std::optional<int>(10));
   REQUIRE(t.live(20) != nullptr);
