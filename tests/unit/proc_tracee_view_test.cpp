@@ -92,10 +92,35 @@ TEST_CASE("ProcTraceeView: descriptors of a regular file") {
     CHECK(view.fd_position(rw.get()) == std::optional<std::uint64_t>(5));
     CHECK(view.fd_position(ro.get()) == std::optional<std::uint64_t>(0));
   }
+  SUBCASE("the position's fdinfo gives the same access mode as the link's mode") {
+    for (int fd : {rw.get(), ro.get(), wo.get(), opath.get()}) {
+      CAPTURE(fd);
+      ProcTraceeView by_link(proc.get(), own_tid());
+      ProcTraceeView by_info(proc.get(), own_tid());
+      REQUIRE(by_info.fd_position(fd).has_value());
+      const auto expected = by_link.fd_access(fd);
+      const auto got = by_info.fd_access(fd);
+      REQUIRE(expected.has_value());
+      REQUIRE(got.has_value());
+      CHECK(got->readable == expected->readable);
+      CHECK(got->writable == expected->writable);
+    }
+  }
   SUBCASE("the fd table") {
     const std::vector<int> fds = view.open_fds();
     for (int fd : {rw.get(), ro.get(), wo.get(), opath.get()}) {
       CHECK(std::find(fds.begin(), fds.end(), fd) != fds.end());
+    }
+  }
+  SUBCASE("an fd table longer than one read of the directory") {
+    std::vector<UniqueFd> many;
+    for (int i = 0; i < 600; ++i) {  // about 14 KiB of entries: more than one buffer
+      many.emplace_back(open("/dev/null", O_RDONLY | O_CLOEXEC));
+      REQUIRE(many.back());
+    }
+    const std::vector<int> fds = view.open_fds();
+    for (const UniqueFd& fd : many) {
+      CHECK(std::find(fds.begin(), fds.end(), fd.get()) != fds.end());
     }
   }
   SUBCASE("an unlinked file prints the suffix and has no links") {
