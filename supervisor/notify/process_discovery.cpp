@@ -15,8 +15,8 @@ bool ProcessDiscovery::check_fd_table(ProcessFindings& found, ProcessView& view,
   return true;
 }
 
-std::optional<int> ProcessDiscovery::see_caller(int tid, ProcessView& view,
-                                                ProcessFindings& found) const {
+std::optional<int> ProcessDiscovery::see_caller(int tid, ProcessView& view, ProcessFindings& found,
+                                                bool execing) const {
   std::optional<int> pid = processes_.tgid_of(tid);
   std::optional<int> ppid;
   found.thread_looked_up = !pid;
@@ -45,7 +45,14 @@ std::optional<int> ProcessDiscovery::see_caller(int tid, ProcessView& view,
     ppid = processes_.root_pid();
     found.orphan_without_parent = true;
   }
-  if (record == nullptr) {
+  if (record == nullptr && execing && ppid && !found.orphan_without_parent &&
+      processes_.live(*ppid) != nullptr) {
+    // A child of fork that execs at once (a shell running a command): until the exec, it runs
+    // its parent's image, which the table holds; the next call reads the new one.
+    ProcessSighting s{*pid, ppid, std::nullopt, std::nullopt, false};
+    s.inherits_parent_image = true;
+    found.sightings.push_back(std::move(s));
+  } else if (record == nullptr) {
     found.sightings.push_back({*pid, ppid, view.cmdline(*pid), view.environ(*pid), false});
   } else if (record->image_may_have_changed) {
     // The first call after an exec (successful or not) shows the current image's argv.

@@ -77,6 +77,30 @@ TEST_CASE("ProcessDiscovery: a new process, then a known thread of a watched pro
   CHECK(view.calls.total() == reads);
 }
 
+TEST_CASE("ProcessDiscovery: a new process whose first call is an exec runs its parent's image") {
+  Discovery d;
+  FakeTraceeView view = process_20();
+  ProcessFindings found;
+  REQUIRE(d.discovery.see_caller(20, view, found, true) == std::optional<int>(20));
+  CHECK(view.calls.cmdline == 0);  // the exec replaces the image: the next call reads it
+  REQUIRE(found.sightings.size() == 1);
+  CHECK(found.sightings[0].inherits_parent_image);
+  d.discovery.apply(std::move(found), 20, 20);
+  REQUIRE(d.processes.live(20) != nullptr);
+  CHECK(d.processes.live(20)->cmdline == std::string("sh\0", 3));
+  CHECK(d.processes.live(20)->environ == std::string("A=1\0", 4));
+  SUBCASE("an orphan's parent is not known: /proc is read") {
+    Discovery orphan;
+    FakeTraceeView child = process_20();
+    child.thread_status = ThreadStatus{20, kTracer};
+    ProcessFindings seen;
+    orphan.discovery.see_caller(20, child, seen, true);
+    CHECK(child.calls.cmdline == 1);
+    REQUIRE(seen.sightings.size() == 1);
+    CHECK_FALSE(seen.sightings[0].inherits_parent_image);
+  }
+}
+
 TEST_CASE("ProcessDiscovery: the process of an unwatched thread is looked up every time") {
   Discovery d(false);
   FakeTraceeView view = process_20();

@@ -52,8 +52,10 @@ class ProcessDiscovery {
 
   // The process of calling thread `tid` (nullopt: the thread is gone, the notification is still
   // answered). For a thread of a watched process the table answers; otherwise /proc does, and
-  // what is new goes to `found`.
-  std::optional<int> see_caller(int tid, ProcessView& view, ProcessFindings& found) const;
+  // what is new goes to `found`. `execing`: the call is an exec, whose image the process's next
+  // call shows.
+  std::optional<int> see_caller(int tid, ProcessView& view, ProcessFindings& found,
+                                bool execing = false) const;
   // The children of `pid` not seen yet (it waits or exits): a process that makes no traced call
   // of its own, or whose parent dies before it is seen, is found through its parent's children
   // in /proc while the parent still has them, zombies included.
