@@ -38,8 +38,8 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
     return found;
   }
   ToRecord& to_record = found.to_record;
-  found.pid = discovery_.see_caller(n.tid, view, to_record.processes,
-                                    found.spec->effect == Effect::kExec);
+  found.pid =
+      discovery_.see_caller(n.tid, view, to_record.processes, found.spec->effect == Effect::kExec);
   // The caller's previous call has returned: settle what it left pending.
   if (const PendingCheck* check = pending_.to_settle(n.tid, found.pid)) {
     to_record.settled = settle(*check, view, log_.files);
