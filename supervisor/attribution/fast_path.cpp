@@ -88,8 +88,7 @@ bool FastPath::close_unseen(int pid, int fd) const {
   const auto index = static_cast<std::size_t>(fd);
   return std::any_of(process->second.begin(), process->second.end(), [&](int tid) {
     const Table& table = threads_.at(tid);
-    return index < table.entries.size() &&
-           (table.entries[index].flags & ROAR_FAST_PATH_CLOSE) != 0;
+    return index < table.entries.size() && (table.entries[index].flags & ROAR_FAST_PATH_CLOSE) != 0;
   });
 }
 

@@ -60,7 +60,10 @@ static int (*real_close)(int);
 
 static long plain_syscall3(long nr, long a, long b, long c) {
   long ret;
-  __asm__ volatile("syscall" : "=a"(ret) : "0"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "0"(nr), "D"(a), "S"(b), "d"(c)
+                   : "rcx", "r11", "memory");
   return ret;
 }
 
@@ -317,8 +320,8 @@ EXPORT int close(int fd) {
     __atomic_fetch_add(count, 1, __ATOMIC_SEQ_CST);
     return (int)result(ret);
   }
-  if (real_close == NULL) {
-    return (int)result(plain_syscall3(SYS_close, fd, 0, 0)); /* before init(): another constructor */
+  if (real_close == NULL) { /* before init(): a close from another library's constructor */
+    return (int)result(plain_syscall3(SYS_close, fd, 0, 0));
   }
   return real_close(fd);
 }
