@@ -11,7 +11,7 @@ workloads run as `bash -c WORKLOAD` in a scratch directory:
   tar       tar cf - -C /usr include | cat > /dev/null
   gcc       gcc -O2 -c of a generated 4,000-line C file
   true      500 x /bin/true from bash
-  pair      two processes making 500,000 preads each at the same time (compared with `pread`)
+  pair      two processes making 500,000 preads each at the same time, of a file each (compared with `pread`)
   busybox   busybox sh -c 'busybox cat FILE | busybox wc -c' (Debian's busybox-static)
   build     cmake --build of one target of this project, from clean (configured once, untimed)
 

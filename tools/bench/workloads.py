@@ -103,7 +103,7 @@ def make_workloads(args, scale, tmp, pread_bin, notes):
     q = shlex.quote
     w = {}
     w["pread"] = Workload("pread", f"{fmt_count(n)} one-byte preads",
-                          f"{q(pread_bin)} one.bin {n}" if pread_bin else "")
+                          f"{q(pread_bin)} {n} one.bin" if pread_bin else "")
     w["cat"] = Workload("cat", f"cat {scale['big_mb']} MB > /dev/null", "cat big.bin > /dev/null")
     w["tar"] = Workload("tar", f"tar cf - {tar_path} | cat > /dev/null",
                         f"tar cf - -C {q(tar_dir)} {q(tar_member)} | cat > /dev/null")
@@ -112,7 +112,7 @@ def make_workloads(args, scale, tmp, pread_bin, notes):
     w["true"] = Workload("true", f"{scale['true']} x /bin/true from bash",
                          f"for ((i = 0; i < {scale['true']}; i++)); do /bin/true; done")
     w["pair"] = Workload("pair", f"2 processes x {fmt_count(n // 2)} preads at once",
-                         f"{q(pread_bin)} one.bin {n // 2} 2" if pread_bin else "")
+                         f"{q(pread_bin)} {n // 2} one.bin two.bin" if pread_bin else "")
     w["busybox"] = Workload("busybox", f"busybox: cat {scale['big_mb']} MB | wc -c",
                             "busybox sh -c 'busybox cat big.bin | busybox wc -c > /dev/null'")
     build_dir = os.path.join(tmp, "build")
@@ -148,8 +148,9 @@ def make_workloads(args, scale, tmp, pread_bin, notes):
     if keys & {"cat", "busybox"}:
         write_big(big, scale["big_mb"])
     if keys & {"pread", "pair"}:
-        with open(one, "wb") as f:
-            f.write(b"roar-bench\n")
+        for name in (one, os.path.join(tmp, "two.bin")):  # the pair reads one file each
+            with open(name, "wb") as f:
+                f.write(b"roar-bench\n")
     if "gcc" in keys:
         write_c_unit(unit, scale["gcc_lines"])
     if "build" in keys:
