@@ -7,8 +7,8 @@
  * supervisor writes, says that this descriptor and direction can record nothing new for this
  * thread (or, for a close, that the supervisor keeps nothing the close must update), and the
  * descriptor was not closed without a notification since; every other call takes libc's own,
- * notified, path. Calls libc makes internally (stdio) and calls of
- * programs without the library are not affected.
+ * notified, path. Calls libc makes internally (stdio) and calls of programs without the library
+ * are not affected.
  *
  * Built without the C++ runtime and with -mno-red-zone: the stub is reached with a `call` from
  * inline assembly, which would overwrite a leaf function's red zone. */

@@ -69,26 +69,24 @@ std::vector<int> list_numeric_entries(int dir, const char* relative_path) {
     if (n <= 0) {
       return out;
     }
-    for (std::size_t at = 0; at < static_cast<std::size_t>(n);) {
-      dirent64 entry{};
-      std::memcpy(&entry, buf + at, std::min(sizeof entry, static_cast<std::size_t>(n) - at));
-      const std::size_t name_at = at + offsetof(dirent64, d_name);
-      const char* name = buf + name_at;
-      const char* end =
-          name + strnlen(name, static_cast<std::size_t>(n) -
-                                   std::min<std::size_t>(name_at, static_cast<std::size_t>(n)));
+    const auto filled = static_cast<std::size_t>(n);
+    for (std::size_t at = 0; at < filled;) {
+      unsigned short reclen = 0;  // dirent64's d_reclen, read unaligned-safe
+      std::memcpy(&reclen, buf + at + offsetof(dirent64, d_reclen), sizeof reclen);
+      if (reclen <= offsetof(dirent64, d_name) || at + reclen > filled) {
+        return out;
+      }
+      const char* name = buf + at + offsetof(dirent64, d_name);
+      const char* end = name + strnlen(name, reclen - offsetof(dirent64, d_name));
       int number = 0;
       const auto [ptr, ec] = std::from_chars(name, end, number);
       if (ec == std::errc() && ptr == end) {
         out.push_back(number);
       }
-      at += entry.d_reclen;
-      if (entry.d_reclen == 0) {
-        return out;
-      }
+      at += reclen;
     }
     // /proc fills the buffer until its entries end: room left over means there are no more.
-    if (static_cast<std::size_t>(n) + sizeof(dirent64) < sizeof buf) {
+    if (filled + sizeof(dirent64) < sizeof buf) {
       return out;
     }
   }
