@@ -59,7 +59,8 @@ const ProcessRecord* ProcessTable::live(int pid) const {
 
 void ProcessTable::apply(const ProcessSighting& s) {
   auto it = live_.find(s.pid);
-  if (it == live_.end()) {
+  const bool new_record = it == live_.end();
+  if (new_record) {
     exited_.erase(s.pid);  // a new process with a reused pid
     const std::optional<int> parent_pid =
         s.parent_pid == s.pid ? std::nullopt : s.parent_pid;  // never its own parent
@@ -83,7 +84,8 @@ void ProcessTable::apply(const ProcessSighting& s) {
     records_.push_back(std::move(record));
   }
   ProcessRecord& r = records_[it->second];
-  if (s.inherits_parent_image && s.parent_pid) {
+  // Another notification may have seen the process by now: what it read is newer.
+  if (s.inherits_parent_image && s.parent_pid && new_record) {
     if (const ProcessRecord* parent = live(*s.parent_pid)) {
       r.cmdline = parent->cmdline;
       r.environ = parent->environ;

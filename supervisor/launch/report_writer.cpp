@@ -52,8 +52,13 @@ void ReportWriter::write(const Report& report, const Logger& log) const {
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  log.info("peak memory %ld KiB; %zu processes, %zu files", usage.ru_maxrss,
-           report.processes.size(), report.files.size());
+  // The tracer's own CPU time (its threads, not the command's) is what tracing cost it.
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  log.info("peak memory %ld KiB; %zu processes, %zu files; CPU %.3f s user, %.3f s system",
+           usage.ru_maxrss, report.processes.size(), report.files.size(), seconds(usage.ru_utime),
+           seconds(usage.ru_stime));
 }
 
 }  // namespace roar::seccomp

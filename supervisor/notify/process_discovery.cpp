@@ -54,12 +54,15 @@ std::optional<int> ProcessDiscovery::see_caller(int tid, ProcessView& view, Proc
     found.sightings.push_back(std::move(s));
   } else if (record == nullptr) {
     found.sightings.push_back({*pid, ppid, view.cmdline(*pid), view.environ(*pid), false});
-  } else if (record->image_may_have_changed) {
+  } else if (record->image_may_have_changed && !execing) {
     // The first call after an exec (successful or not) shows the current image's argv.
     found.sightings.push_back(
         {*pid, record->parent_pid, view.cmdline(*pid), view.environ(*pid), false});
   } else if (fd_table_checked) {
-    found.sightings.push_back({*pid, record->parent_pid, std::nullopt, std::nullopt, false});
+    // An exec leaves the image to be read at the next call: the one the table holds is replaced
+    // (or kept, if the exec fails) before anything could report it.
+    found.sightings.push_back(
+        {*pid, record->parent_pid, std::nullopt, std::nullopt, record->image_may_have_changed});
   }
   if (fd_table_checked) {
     found.sightings.back().fd_table_checked = true;
@@ -78,8 +81,10 @@ void ProcessDiscovery::see_children(int pid, ProcessView& view, ProcessFindings&
     if (processes_.live(child) != nullptr || processes_.exited(child)) {
       continue;
     }
-    ProcessSighting s{child, pid, view.cmdline(child), view.environ(child), true};
-    s.inherits_parent_image = !s.cmdline || s.cmdline->empty();
+    // Not seen yet, so it has made no exec: it runs the image it was forked with, its parent's.
+    // Its next call, if it makes one, reads /proc (which shows argv it may have rewritten).
+    ProcessSighting s{child, pid, std::nullopt, std::nullopt, true};
+    s.inherits_parent_image = true;
     s.fd_table_checked = check_fd_table(found, view, pid, child);
     found.sightings.push_back(std::move(s));
   }

@@ -93,9 +93,16 @@ TEST_CASE("NotificationHandler: children are found through their parent") {
       const ProcessRecord* cc = run.log.processes.live(30);
       REQUIRE(cc != nullptr);
       CHECK(cc->parent_pid == std::optional<int>(20));
-      CHECK(cc->cmdline == nul({"cc"}));
+      // Not seen before, so it has made no exec: it runs its parent's image until /proc is read
+      // at its own next call.
+      CHECK(cc->cmdline == nul({"make"}));
       // A child already known keeps its record.
       CHECK(run.log.processes.live(31)->cmdline == nul({"ld"}));
+      if (name == "wait4") {
+        view.thread_status = ThreadStatus{30, 20};
+        run.handle(notification(30, "close", {99}), view);
+        CHECK(run.log.processes.live(30)->cmdline == nul({"cc"}));
+      }
     }
   }
   SUBCASE("a zombie child shows no argv: it ran its parent's image") {

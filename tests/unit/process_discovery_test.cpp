@@ -101,6 +101,24 @@ TEST_CASE("ProcessDiscovery: a new process whose first call is an exec runs its 
   }
 }
 
+TEST_CASE("ProcessDiscovery: an exec of a known process reads no image, the next call does") {
+  Discovery d;
+  FakeTraceeView view = process_20();
+  d.trap(20, view);
+  d.processes.exec_started(20, std::string("make\0", 5));  // an exec whose next call is an exec
+  const int reads = view.calls.cmdline;
+  ProcessFindings found;
+  REQUIRE(d.discovery.see_caller(20, view, found, true) == std::optional<int>(20));
+  CHECK(view.calls.cmdline == reads);  // what it would read is replaced before it is reported
+  d.discovery.apply(std::move(found), 20, 20);
+  CHECK(d.processes.live(20)->image_may_have_changed);
+  view.cmdlines[20] = std::string("cc\0", 3);
+  d.trap(20, view);
+  CHECK(view.calls.cmdline == reads + 1);
+  CHECK(d.processes.live(20)->cmdline == std::string("cc\0", 3));
+  CHECK_FALSE(d.processes.live(20)->image_may_have_changed);
+}
+
 TEST_CASE("ProcessDiscovery: the process of an unwatched thread is looked up every time") {
   Discovery d(false);
   FakeTraceeView view = process_20();
@@ -186,18 +204,32 @@ TEST_CASE("ProcessDiscovery: children are found through their parent") {
   d.trap(20, view);
   d.processes.apply(sighting(31, 20, std::string("ld\0", 3)));
   view.child_pids[20] = {30, 31, 32};
-  view.cmdlines[30] = std::string("cc\0", 3);
+  view.cmdlines[30] = std::string("ls\0", 3);
   view.cmdlines[32] = "";  // a zombie: /proc shows no argv
+  const int reads = view.calls.cmdline;
   ProcessFindings found;
   d.discovery.see_children(20, view, found);
+  // Neither has made a call, so neither has made an exec: both run their parent's image, and
+  // /proc is read at their next call.
+  CHECK(view.calls.cmdline == reads);
   REQUIRE(found.sightings.size() == 2);  // 31 is known
   CHECK(found.sightings[0].pid == 30);
   CHECK(found.sightings[0].parent_pid == std::optional<int>(20));
-  CHECK_FALSE(found.sightings[0].inherits_parent_image);
   CHECK(found.sightings[1].pid == 32);
-  CHECK(found.sightings[1].inherits_parent_image);
+  for (const ProcessSighting& s : found.sightings) {
+    CHECK(s.inherits_parent_image);
+    CHECK(s.image_may_have_changed);
+  }
   d.discovery.apply(std::move(found), 20, 20);
+  CHECK(d.processes.live(30)->cmdline == std::string("ls\0", 3));
   CHECK(d.processes.live(32)->cmdline == std::string("ls\0", 3));
+  CHECK(d.processes.live(30)->image_may_have_changed);
+  // A record made meanwhile by another notification keeps what that one read.
+  ProcessSighting late{30, 20, std::nullopt, std::nullopt, true};
+  late.inherits_parent_image = true;
+  d.processes.apply(ProcessSighting{30, 20, std::string("cc\0", 3), std::nullopt, false});
+  d.processes.apply(late);
+  CHECK(d.processes.live(30)->cmdline == std::string("cc\0", 3));
 }
 
 TEST_CASE("read_argv: the strings of an exec's argv array") {

@@ -31,8 +31,9 @@ struct ProcessSighting {
   std::optional<std::string> cmdline;
   std::optional<std::string> environ;
   bool image_may_have_changed = false;
-  // Set when the process was found through its parent and /proc no longer shows its argv (a
-  // zombie): it still runs its parent's image, so it inherits the parent's argv and environment.
+  // Set when the process runs the image it was forked with (found through its parent before it
+  // made a call, or making an exec as its first): it inherits its parent's argv and environment,
+  // if the table has no record of it yet.
   bool inherits_parent_image = false;
   bool fd_table_checked = false;
 };
