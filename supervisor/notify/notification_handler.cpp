@@ -52,7 +52,10 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
         found.exec_argv = read_argv(view, found.args.argv, *abi);
       }
       if (preload_guard_ != nullptr) {
-        found.environment_edits = preload_guard_->edits_for_exec(found.args, *abi, view);
+        ExecPreload preload = preload_guard_->for_exec(found.args, *abi, view);
+        found.environment_edits = std::move(preload.edits);
+        found.exec_program = preload.program;
+        found.exec_library = preload.library;
       }
       break;
     case Effect::kExitProcess:
@@ -117,6 +120,9 @@ void NotificationHandler::before_answer(CallFindings& found) {
     case Effect::kFastPathRegistration:
       if (found.registration) {
         found.error = fast_path_->register_table(pid, found.tid, *found.registration);
+        if (found.error == 0 && preload_guard_ != nullptr) {
+          preload_guard_->use().registered(pid);
+        }
       }
       break;
     case Effect::kClose: {
@@ -154,10 +160,15 @@ std::optional<std::uint32_t> NotificationHandler::unseen_closes(int tid, int fd,
 
 void NotificationHandler::commit(CallFindings&& found) {
   ++log_.notifications;
+  ++log_.notifications_by_call[found.spec != nullptr ? found.spec->name : "untraced"];
   // This thread's previous release or rename has happened by now.
   fd_cache_.release_done(found.tid);
   if (fast_path_ != nullptr) {
     commit_fast_path(found);
+  }
+  if (preload_guard_ != nullptr && found.pid && found.spec != nullptr &&
+      (found.spec->effect == Effect::kRead || found.spec->effect == Effect::kWrite)) {
+    preload_guard_->use().notified_io(*found.pid);
   }
   if (found.nothing_to_record()) {
     return;
@@ -185,6 +196,13 @@ void NotificationHandler::record(CallFindings& found) {
     }
   }
   const bool orphan = to_record.processes.orphan_without_parent;
+  if (preload_guard_ != nullptr) {
+    for (const ProcessSighting& s : to_record.processes.sightings) {
+      if (s.parent_pid && log_.processes.live(s.pid) == nullptr) {
+        preload_guard_->use().spawned(*s.parent_pid);
+      }
+    }
+  }
   discovery_.apply(std::move(to_record.processes), tid, pid);
   if (pid) {
     for (auto& [fd, link] : to_record.fd_links) {
@@ -250,6 +268,9 @@ void NotificationHandler::commit_effect(const CallFindings& found) {
     case Effect::kLink: fd_cache_.paths_changing(found.tid); break;
     case Effect::kExec:
       if (pid) {
+        if (preload_guard_ != nullptr) {
+          preload_guard_->use().exec(*pid, found.exec_program, found.exec_library);
+        }
         if (!found.launcher_exec) {
           log_.processes.exec_started(*pid, found.exec_argv);
           pending_.orphan_checks_of(*pid, found.tid);  // a successful exec ends the other threads
@@ -331,6 +352,9 @@ void NotificationHandler::commit_fast_path(const CallFindings& found) {
 void NotificationHandler::forget_process(int pid) {
   if (fast_path_ != nullptr) {
     fast_path_->forget_process(pid);
+  }
+  if (preload_guard_ != nullptr) {
+    preload_guard_->use().exited(pid);
   }
   discovery_.forget(pid);
   log_.facts.forget_process(pid);

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "roar/seccomp/attribution/preload_environment.hpp"
@@ -11,75 +12,146 @@ namespace roar::seccomp {
 namespace {
 
 constexpr std::size_t kMaxEntries = 16384;  // an environment beyond that is left alone
+constexpr std::uint64_t kPage = 4096;
+
+// Bytes from `addr` to the end of its page: memory that is there if the byte at `addr` is.
+std::size_t to_page_end(std::uint64_t addr) {
+  return static_cast<std::size_t>(kPage - addr % kPage);
+}
 
 }  // namespace
 
 PreloadGuard::PreloadGuard(std::string library)
     : library_(std::move(library)), entry_(std::string(kPreloadVariable) + "=" + library_) {}
 
-bool PreloadGuard::may_load(const SyscallArgs& args, TraceeView& view) {
-  // The library must be where the new program's loader looks: in the caller's root and mounts.
-  const std::optional<ResolvedPath> library = view.resolve(kAtFdCwd, library_, true);
-  if (!library || (library->looked_up && (!library->stat || library->stat->type != S_IFREG))) {
-    return false;
-  }
+std::optional<FileId> PreloadGuard::identify(const SyscallArgs& args, TraceeView& view) {
   if (args.path == 0) {
-    return true;
+    return std::nullopt;
   }
   const std::optional<std::string> path = view.read_path(args.path);
   if (!path) {
-    return true;
+    return std::nullopt;
+  }
+  // The exec will fail, or the tracer may not read the program: nothing to learn.
+  const std::optional<FileId> id = view.file_id(args.path_dirfd, *path);
+  if (!id || programs_.contains(*id)) {
+    return id;  // a program seen before is not opened again
   }
   const UniqueFd program = view.open_file(args.path_dirfd, *path);
   struct stat st {};
-  if (!program || fstat(program.get(), &st) != 0) {
-    return true;  // the exec will fail, or the tracer may not read it: nothing to learn
+  if (!program || fstat(program.get(), &st) != 0 || FileId{st.st_dev, st.st_ino} != *id) {
+    return id;  // replaced meanwhile: looked at next time
   }
-  const FileId id{st.st_dev, st.st_ino};
-  auto it = programs_.find(id);
-  if (it == programs_.end()) {
-    const std::optional<PreloadFit> fit = preload_fit(program.get());
-    if (!fit) {
-      return true;
-    }
-    it = programs_.emplace(id, *fit).first;
+  if (const std::optional<PreloadFit> fit = preload_fit(program.get())) {
+    programs_.emplace(*id, *fit);
   }
-  return it->second == PreloadFit::kCompatible;
+  return id;
 }
 
-std::vector<MemoryEdit> PreloadGuard::edits_for_exec(const SyscallArgs& args, const AbiInfo& abi,
-                                                     TraceeView& view) {
-  if (args.envp == 0 || may_load(args, view)) {
-    return {};
-  }
-  return edits_without_entry(args.envp, abi, view);
+bool PreloadGuard::library_within_reach(TraceeView& view) {
+  // The library must be where the new program's loader looks: in the caller's root and mounts.
+  const std::optional<ResolvedPath> library = view.resolve(kAtFdCwd, library_, true);
+  return library && (!library->looked_up || (library->stat && library->stat->type == S_IFREG));
 }
 
+ExecPreload PreloadGuard::for_exec(const SyscallArgs& args, const AbiInfo& abi, TraceeView& view) {
+  ExecPreload out;
+  if (args.envp == 0) {
+    return out;
+  }
+  out.program = identify(args, view);
+  // A program not known (not an ELF file, or not readable) may load it: it runs as before.
+  const auto it = out.program ? programs_.find(*out.program) : programs_.end();
+  const bool fits = it == programs_.end() || it->second == PreloadFit::kCompatible;
+  const bool serves = !out.program || !use_.skip(*out.program);
+  if (fits && serves && library_within_reach(view)) {
+    out.library = true;  // if the entry is there: only an edit would look
+    return out;
+  }
+  out.edits = edits_without_entry(args.envp, abi, view);
+  return out;
+}
+
+// Few system calls whatever the environment's size: the pointer array is read a page at a time,
+// and the heads of all its strings with one vectored read.
 std::vector<MemoryEdit> PreloadGuard::edits_without_entry(std::uint64_t envp, const AbiInfo& abi,
                                                           MemoryView& memory) const {
   const std::size_t width = abi.pointer_size;
   std::vector<std::uint64_t> pointers;
-  std::optional<std::size_t> ours;
-  for (std::size_t i = 0; i < kMaxEntries; ++i) {
-    std::uint64_t pointer = 0;
-    if (!memory.read_memory(envp + i * width, &pointer, width)) {
-      return {};
+  std::vector<unsigned char> chunk;
+  for (std::uint64_t at = envp; pointers.size() < kMaxEntries;) {
+    chunk.resize(to_page_end(at) / width * width);
+    if (chunk.empty()) {  // a pointer across a page boundary (never, aligned): read alone
+      chunk.resize(width);
     }
-    pointers.push_back(pointer);
-    if (pointer == 0) {
-      break;
-    }
-    if (!ours) {
-      std::string head(entry_.size() + 1, '\0');
-      if (memory.read_memory(pointer, head.data(), head.size()) &&
-          head.compare(0, entry_.size(), entry_) == 0 &&
-          (head.back() == '\0' || head.back() == ':')) {
-        ours = i;
+    if (!memory.read_memory(at, chunk.data(), chunk.size())) {
+      // Memory is mapped by the page, so this is only for a view that reads less: a pointer at
+      // a time, then.
+      chunk.resize(width);
+      if (!memory.read_memory(at, chunk.data(), chunk.size())) {
+        return {};
       }
     }
+    at += chunk.size();
+    bool ended = false;
+    for (std::size_t i = 0; i < chunk.size() && !ended; i += width) {
+      std::uint64_t pointer = 0;
+      std::memcpy(&pointer, chunk.data() + i, width);
+      pointers.push_back(pointer);
+      ended = pointer == 0;
+    }
+    if (ended) {
+      break;
+    }
   }
-  if (!ours || pointers.back() != 0) {
+  if (pointers.empty() || pointers.back() != 0) {
     return {};
+  }
+  // Each head is what of the entry's length (and the byte after it) lies in its string's first
+  // page: memory that is there, so that one unreadable string does not end the batch early.
+  const std::size_t entries = pointers.size() - 1;
+  const std::size_t head_size = entry_.size() + 1;
+  std::string heads(entries * head_size, '\0');
+  std::vector<MemoryRange> ranges;
+  ranges.reserve(entries);
+  for (std::size_t i = 0; i < entries; ++i) {
+    ranges.push_back(
+        {pointers[i], heads.data() + i * head_size, std::min(head_size, to_page_end(pointers[i]))});
+  }
+  std::size_t read = memory.read_ranges(ranges);
+  std::optional<std::size_t> ours;
+  for (std::size_t i = 0; i < entries && !ours; ++i) {
+    if (i >= read && !memory.read_memory(ranges[i].addr, ranges[i].out, ranges[i].len)) {
+      continue;
+    }
+    std::string_view head(heads.data() + i * head_size, head_size);
+    if (ranges[i].len < head_size) {
+      // The string goes on in the next page: the rest of the head is read only if it could be
+      // the entry.
+      if (head.substr(0, ranges[i].len) != std::string_view(entry_).substr(0, ranges[i].len) ||
+          !memory.read_memory(ranges[i].addr + ranges[i].len,
+                              heads.data() + i * head_size + ranges[i].len,
+                              head_size - ranges[i].len)) {
+        continue;
+      }
+    }
+    if (head.substr(0, entry_.size()) == entry_ && (head.back() == '\0' || head.back() == ':')) {
+      ours = i;
+    }
+  }
+  if (!ours) {
+    return {};
+  }
+  // The variable was ours alone: the entries after it move up one place.
+  const auto without_variable = [&] {
+    std::string tail;
+    for (std::size_t i = *ours + 1; i < pointers.size(); ++i) {
+      tail.append(reinterpret_cast<const char*>(&pointers[i]), width);
+    }
+    return std::vector<MemoryEdit>{MemoryEdit{envp + *ours * width, tail}};
+  };
+  if (heads[*ours * head_size + entry_.size()] == '\0') {
+    return without_variable();
   }
   const std::uint64_t entry = pointers[*ours];
   const std::optional<std::string> whole = memory.read_path(entry);
@@ -92,12 +164,7 @@ std::vector<MemoryEdit> PreloadGuard::edits_without_entry(std::uint64_t envp, co
     // The caller's own entries stay, in the same place (the new value is shorter).
     return {MemoryEdit{entry, std::string(kPreloadVariable) + "=" + *kept + '\0'}};
   }
-  // The variable was ours alone: the entries after it move up one place.
-  std::string tail;
-  for (std::size_t i = *ours + 1; i < pointers.size(); ++i) {
-    tail.append(reinterpret_cast<const char*>(&pointers[i]), width);
-  }
-  return {MemoryEdit{envp + *ours * width, tail}};
+  return without_variable();
 }
 
 }  // namespace roar::seccomp

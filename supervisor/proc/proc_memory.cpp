@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "proc_path.hpp"
 #include "roar/seccomp/proc/proc_maps.hpp"
@@ -55,6 +56,39 @@ bool ProcTraceeView::read_memory(std::uint64_t addr, void* out, std::size_t len)
     return false;
   }
   return pread(mem.get(), out, len, static_cast<off_t>(addr)) == static_cast<ssize_t>(len);
+}
+
+std::size_t ProcTraceeView::read_ranges(std::span<const MemoryRange> ranges) {
+  if (!caps_.memory) {
+    return 0;
+  }
+  // process_vm_readv stops at the first remote range it cannot read whole.
+  constexpr std::size_t kBatch = 1024;  // IOV_MAX
+  std::vector<iovec> local;
+  std::vector<iovec> remote;
+  std::size_t done = 0;
+  while (done < ranges.size()) {
+    const std::span<const MemoryRange> batch =
+        ranges.subspan(done, std::min(kBatch, ranges.size() - done));
+    local.clear();
+    remote.clear();
+    for (const MemoryRange& r : batch) {
+      local.push_back({r.out, r.len});
+      remote.push_back(
+          {reinterpret_cast<void*>(r.addr), r.len});  // NOLINT(performance-no-int-to-ptr)
+    }
+    const ssize_t n =
+        process_vm_readv(tid_, local.data(), local.size(), remote.data(), remote.size(), 0);
+    auto left = static_cast<std::size_t>(std::max<ssize_t>(n, 0));
+    for (const MemoryRange& r : batch) {
+      if (left < r.len) {
+        return done;
+      }
+      left -= r.len;
+      ++done;
+    }
+  }
+  return done;
 }
 
 std::optional<std::string> ProcTraceeView::read_path(std::uint64_t addr) {

@@ -120,7 +120,7 @@ std::optional<ResolvedPath> ProcTraceeView::resolve(int dirfd, std::string_view 
   return out;
 }
 
-UniqueFd ProcTraceeView::open_file(int dirfd, std::string_view path) {
+UniqueFd ProcTraceeView::regular_file(int dirfd, std::string_view path, FileStat& st) {
   if (path.empty()) {
     return UniqueFd();
   }
@@ -135,12 +135,31 @@ UniqueFd ProcTraceeView::open_file(int dirfd, std::string_view path) {
   }
   // Not a FIFO or a device: opening those could wait, or do something.
   UniqueFd file = walk(base.get(), std::string(path), O_PATH, in_root, Namespace::kCaller);
-  const std::optional<FileStat> st = file ? stat_at(file.get(), "", AT_EMPTY_PATH) : std::nullopt;
-  if (!st || st->type != S_IFREG) {
+  const std::optional<FileStat> found =
+      file ? stat_at(file.get(), "", AT_EMPTY_PATH) : std::nullopt;
+  if (!found || found->type != S_IFREG) {
+    return UniqueFd();
+  }
+  st = *found;
+  return file;
+}
+
+UniqueFd ProcTraceeView::open_file(int dirfd, std::string_view path) {
+  FileStat st;
+  const UniqueFd file = regular_file(dirfd, path, st);
+  if (!file) {
     return UniqueFd();
   }
   return UniqueFd(openat(proc_dir_, ("self/fd/" + std::to_string(file.get())).c_str(),
                          O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+}
+
+std::optional<FileId> ProcTraceeView::file_id(int dirfd, std::string_view path) {
+  FileStat st;
+  if (!regular_file(dirfd, path, st)) {
+    return std::nullopt;
+  }
+  return st.id;
 }
 
 std::optional<ResolvedPath> ProcTraceeView::resolve_walking(int dirfd, std::string_view path,

@@ -227,6 +227,11 @@ class ByteTraceeView final : public TraceeView {
     static_cast<void>(path);
     return UniqueFd();
   }
+  std::optional<FileId> file_id(int dirfd, std::string_view path) override {
+    static_cast<void>(dirfd);
+    static_cast<void>(path);
+    return std::nullopt;
+  }
   std::optional<FileStat> lstat(const std::string& path) override {
     static_cast<void>(path);
     return maybe_stat();

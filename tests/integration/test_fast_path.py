@@ -215,6 +215,22 @@ def test_programs_without_the_library_keep_every_notification():
         assert_files(dropped, reads={"in"}, writes=set(), opened_only=set())
 
 
+def test_a_program_that_used_nothing_of_the_library_runs_without_it():
+    """A program whose run neither registered a table, nor started a process, nor made an exec is
+    given the library no more in this run; a run of it that then makes many notified reads gives
+    it back. The report is the same as without the fast path."""
+    library()
+    fx = fixture("fx_fast")
+    script = (f"{fx} preloaded; echo $?; {fx} preloaded; echo $?; "
+              f"{fx} repeat-read in 20 > /dev/null; {fx} preloaded; echo $?")
+    fast, slow = both(["sh", "-c", script], lambda tmp: write(os.path.join(tmp, "in"), CONTENT))
+    ok(fast)
+    ok(slow)
+    assert fast.stdout.decode().split() == ["10", "0", "10"], fast.stdout
+    assert slow.stdout.decode().split() == ["0", "0", "0"], slow.stdout
+    same_report(fast, slow)
+
+
 def test_equivalence_on_everyday_jobs():
     """Shell pipelines, copies, archives and an interpreter with threads: the same report
     either way."""

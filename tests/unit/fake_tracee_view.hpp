@@ -39,6 +39,7 @@ struct FakeCalls {
   int open_fds = 0;
   int read_memory = 0;
   int read_path = 0;
+  int open_file = 0;
   int resolve = 0;
   int lstat = 0;
   int status = 0;
@@ -51,8 +52,8 @@ struct FakeCalls {
 
   [[nodiscard]] int total() const noexcept {
     return fd_link + fd_access + fd_stat + fd_position + pipe_bytes + open_fds + read_memory +
-           read_path + resolve + lstat + status + cmdline + environ + children + open_pidfd +
-           same_fd_table + mappings;
+           read_path + open_file + resolve + lstat + status + cmdline + environ + children +
+           open_pidfd + same_fd_table + mappings;
   }
 };
 
@@ -272,11 +273,23 @@ class FakeTraceeView final : public TraceeView {
     }
     return out;
   }
-  // Programs are not files of this fake: the fast path's checks of an exec find none.
+  // Programs the exec checks find: path as the caller names it -> a real file of the tests.
+  std::map<std::string, std::string> programs;
   UniqueFd open_file(int dirfd, std::string_view path) override {
     static_cast<void>(dirfd);
-    static_cast<void>(path);
-    return UniqueFd();
+    ++calls.open_file;
+    const auto it = programs.find(std::string(path));
+    return it == programs.end() ? UniqueFd()
+                                : UniqueFd(open(it->second.c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  std::optional<FileId> file_id(int dirfd, std::string_view path) override {
+    static_cast<void>(dirfd);
+    struct stat st {};
+    const auto it = programs.find(std::string(path));
+    if (it == programs.end() || ::stat(it->second.c_str(), &st) != 0) {
+      return std::nullopt;
+    }
+    return FileId{st.st_dev, st.st_ino};
   }
   std::optional<FileStat> lstat(const std::string& path) override {
     ++calls.lstat;

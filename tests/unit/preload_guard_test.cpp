@@ -111,7 +111,7 @@ TEST_CASE("PreloadGuard: an exec that must not get the library loses the tracer'
   const AbiInfo& abi = host_abi(Abi::kX86_64);
   SUBCASE("the variable was the tracer's alone: later entries move up") {
     put_environment(view, {"A=1", std::string("LD_PRELOAD=") + kLib, "B=2"});
-    const std::vector<MemoryEdit> edits = guard.edits_for_exec(exec_args(), abi, view);
+    const std::vector<MemoryEdit> edits = guard.for_exec(exec_args(), abi, view).edits;
     REQUIRE(edits.size() == 1);
     CHECK(edits[0].address == kEnvp + 8);
     std::uint64_t moved[2] = {};
@@ -122,25 +122,100 @@ TEST_CASE("PreloadGuard: an exec that must not get the library loses the tracer'
   }
   SUBCASE("the caller's own entries after it stay, in place") {
     put_environment(view, {std::string("LD_PRELOAD=") + kLib + ":/x/libfoo.so"});
-    const std::vector<MemoryEdit> edits = guard.edits_for_exec(exec_args(), abi, view);
+    const std::vector<MemoryEdit> edits = guard.for_exec(exec_args(), abi, view).edits;
     REQUIRE(edits.size() == 1);
     CHECK(edits[0].address == 0x9000);
     CHECK(edits[0].bytes == std::string("LD_PRELOAD=/x/libfoo.so") + '\0');
   }
   SUBCASE("no entry of the tracer's, or another library: nothing to edit") {
     put_environment(view, {"LD_PRELOAD=/x/libfoo.so", "A=1"});
-    CHECK(guard.edits_for_exec(exec_args(), abi, view).empty());
+    CHECK(guard.for_exec(exec_args(), abi, view).edits.empty());
     put_environment(view, {std::string("LD_PRELOAD=") + kLib + ".old"});
-    CHECK(guard.edits_for_exec(exec_args(), abi, view).empty());
+    CHECK(guard.for_exec(exec_args(), abi, view).edits.empty());
   }
   SUBCASE("within reach, and no program to look at: the entry stays") {
     view.files[kLib] = FakeTraceeView::regular(4096);
     put_environment(view, {std::string("LD_PRELOAD=") + kLib});
-    CHECK(guard.edits_for_exec(exec_args(), abi, view).empty());
+    CHECK(guard.for_exec(exec_args(), abi, view).edits.empty());
   }
   SUBCASE("an environment that cannot be read is left alone") {
-    CHECK(guard.edits_for_exec(exec_args(), abi, view).empty());
+    CHECK(guard.for_exec(exec_args(), abi, view).edits.empty());
   }
+}
+
+TEST_CASE("PreloadGuard: the tracer's entry found among many, and across a page boundary") {
+  FakeTraceeView view;
+  PreloadGuard guard(kLib);
+  const AbiInfo& abi = host_abi(Abi::kX86_64);
+  const std::string ours = std::string("LD_PRELOAD=") + kLib;
+  SUBCASE("the last of 300 entries") {
+    std::vector<std::string> entries;
+    for (int i = 0; i < 299; ++i) {
+      entries.push_back("V" + std::to_string(i) + "=x");
+    }
+    entries.push_back(ours);
+    put_environment(view, entries);
+    const std::vector<MemoryEdit> edits = guard.for_exec(exec_args(), abi, view).edits;
+    REQUIRE(edits.size() == 1);
+    CHECK(edits[0].address == kEnvp + 299 * 8);
+    CHECK(edits[0].bytes == std::string(8, '\0'));  // the terminating null moves up
+  }
+  SUBCASE("a string that starts 16 bytes before its page ends") {
+    const std::uint64_t at = 0x9ff0;
+    view.put_string(at, ours);
+    const std::uint64_t array[3] = {0x5000, at, 0};
+    view.put_string(0x5000, "A=1");
+    view.put_memory(kEnvp, std::string(reinterpret_cast<const char*>(array), sizeof array));
+    const std::vector<MemoryEdit> edits = guard.for_exec(exec_args(), abi, view).edits;
+    REQUIRE(edits.size() == 1);
+    CHECK(edits[0].address == kEnvp + 8);
+  }
+}
+
+TEST_CASE("PreloadGuard: a program that made no use of the library runs without it") {
+  TempDir dir;
+  const std::string program = dir / "tool";
+  {
+    const std::string bytes = elf_bytes({"libc.so.6"});
+    const int fd = open(program.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    close(fd);
+  }
+  FakeTraceeView view;
+  view.files[kLib] = FakeTraceeView::regular(4096);
+  view.programs["/usr/bin/tool"] = program;
+  view.put_string(0x4000, "/usr/bin/tool");
+  put_environment(view, {"A=1", std::string("LD_PRELOAD=") + kLib});
+  SyscallArgs args = exec_args();
+  args.path = 0x4000;
+  args.path_dirfd = kAtFdCwd;
+  PreloadGuard guard(kLib);
+  const AbiInfo& abi = host_abi(Abi::kX86_64);
+
+  const ExecPreload first = guard.for_exec(args, abi, view);
+  CHECK(first.edits.empty());
+  CHECK(first.library);
+  REQUIRE(first.program.has_value());
+  CHECK(view.calls.open_file == 1);
+  guard.use().exec(20, first.program, first.library);
+  guard.use().exited(20);  // no table registered, nothing started
+
+  const int resolves = view.calls.resolve;
+  const ExecPreload second = guard.for_exec(args, abi, view);
+  CHECK_FALSE(second.library);
+  CHECK(second.program == first.program);
+  REQUIRE(second.edits.size() == 1);
+  CHECK(second.edits[0].address == kEnvp + 8);
+  CHECK(view.calls.open_file == 1);       // a program seen before is not opened again
+  CHECK(view.calls.resolve == resolves);  // nor is the library looked for
+
+  // An image of it that started a process gives it the library back.
+  guard.use().exec(21, second.program, second.library);
+  guard.use().spawned(21);
+  const ExecPreload third = guard.for_exec(args, abi, view);
+  CHECK(third.library);
+  CHECK(third.edits.empty());
 }
 
 }  // namespace roar::seccomp

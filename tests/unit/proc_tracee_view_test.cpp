@@ -163,6 +163,22 @@ TEST_CASE("ProcTraceeView: memory and path strings") {
   CHECK(view.read_path(address_of(text.c_str())) == std::optional<std::string>(text));
   CHECK_FALSE(view.read_path(0).has_value());
   CHECK_FALSE(view.read_memory(0, copy, 4));
+
+  // Several pieces at once: the count ends at the first that cannot be read.
+  const std::string other = "another";
+  char a[5] = {};
+  char b[4] = {};
+  char c[4] = {};
+  const MemoryRange ranges[] = {{address_of(text.c_str()) + 5, a, 4},
+                                {address_of(other.c_str()), b, 3},
+                                {0, c, 3},
+                                {address_of(other.c_str()), c, 3}};
+  CHECK(view.read_ranges(ranges) == 2);
+  CHECK(std::string(a) == "rela");
+  CHECK(std::string(b) == "ano");
+  CHECK(view.read_ranges(std::span(ranges).subspan(3)) == 1);
+  CHECK(std::string(c) == "ano");
+  CHECK(view.read_ranges({}) == 0);
 }
 
 TEST_CASE("ProcTraceeView: resolving path arguments") {

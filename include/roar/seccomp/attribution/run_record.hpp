@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string_view>
 
 #include "roar/seccomp/attribution/access_table.hpp"
 #include "roar/seccomp/attribution/file_facts.hpp"
@@ -16,6 +18,7 @@ struct RunRecord {
   ProcessTable processes;
   Warnings warnings;
   std::uint64_t notifications = 0;
+  std::map<std::string_view, std::uint64_t> notifications_by_call;  // for -vv
   bool io_uring_refused = false;
   bool incomplete = false;  // some file I/O was certainly not observed
 };

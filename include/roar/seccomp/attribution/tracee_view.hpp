@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,12 +94,29 @@ class FdView {
   virtual std::vector<int> open_fds() = 0;
 };
 
+// `len` bytes of a traced thread's memory at `addr`, to be copied to `out`.
+struct MemoryRange {
+  std::uint64_t addr = 0;
+  void* out = nullptr;
+  std::size_t len = 0;
+};
+
 // The thread's memory: the arguments that live there, and its mappings.
 class MemoryView {
  public:
   virtual ~MemoryView() = default;
   // Copies `len` bytes of the thread's memory at `addr`; false if they cannot be read.
   virtual bool read_memory(std::uint64_t addr, void* out, std::size_t len) = 0;
+  // Copies several pieces of memory, in one system call where the kernel allows. Returns how
+  // many ranges, counted from the first, were read whole; the others may still be readable one
+  // by one. A range that crosses into unmapped memory ends the count.
+  virtual std::size_t read_ranges(std::span<const MemoryRange> ranges) {
+    std::size_t n = 0;
+    while (n < ranges.size() && read_memory(ranges[n].addr, ranges[n].out, ranges[n].len)) {
+      ++n;
+    }
+    return n;
+  }
   // The NUL-terminated string at `addr` (at most PATH_MAX bytes).
   virtual std::optional<std::string> read_path(std::uint64_t addr) = 0;
   // The process's mappings that overlap [start, end), in address order; nullopt if unreadable.
@@ -116,6 +134,8 @@ class PathView {
   // The regular file `path` names for the thread (symlinks followed, relative to `dirfd` or its
   // cwd), opened for reading without blocking; invalid if it is none or cannot be opened.
   virtual UniqueFd open_file(int dirfd, std::string_view path) = 0;
+  // What open_file would open, without opening it; nullopt if it is none or cannot be looked at.
+  virtual std::optional<FileId> file_id(int dirfd, std::string_view path) = 0;
   // True once a path (or, from lstat, what it names) was left unknown because walking it could
   // have waited on a FUSE file system that the traced tree may be serving itself. A resolve()
   // whose directory resolved but whose last component was not looked up only clears

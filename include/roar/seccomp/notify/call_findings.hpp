@@ -59,6 +59,9 @@ struct CallFindings {
   std::optional<std::uint32_t> unseen_closes;
   // An exec whose program must not load the preload library: its environment, edited.
   std::vector<MemoryEdit> environment_edits;
+  // An exec: the program it runs (nullopt: not looked at), and whether it loads the library.
+  std::optional<FileId> exec_program;
+  bool exec_library = false;
   // An exec: the launcher's own (its descriptors are the tracer's), or else the argv it was
   // given (NUL-separated), for a process that dies before /proc shows its new image.
   bool launcher_exec = false;

@@ -52,6 +52,7 @@ class ProcTraceeView final : public TraceeView {
 
   // MemoryView
   bool read_memory(std::uint64_t addr, void* out, std::size_t len) override;
+  std::size_t read_ranges(std::span<const MemoryRange> ranges) override;
   std::optional<std::string> read_path(std::uint64_t addr) override;
   std::optional<std::vector<Mapping>> mappings(std::uint64_t start, std::uint64_t end) override;
 
@@ -59,6 +60,7 @@ class ProcTraceeView final : public TraceeView {
   std::optional<ResolvedPath> resolve(int dirfd, std::string_view path, bool follow) override;
   std::optional<FileStat> lstat(const std::string& path) override;
   UniqueFd open_file(int dirfd, std::string_view path) override;
+  std::optional<FileId> file_id(int dirfd, std::string_view path) override;
   [[nodiscard]] bool walk_refused() const override { return walk_refused_; }
 
   // ProcessView
@@ -80,6 +82,9 @@ class ProcTraceeView final : public TraceeView {
   // unless the namespace has a FUSE file system mounted during the run, then only from the
   // dentry cache; a walk that would need more fails with EAGAIN and sets refused_.
   UniqueFd walk(int base, const std::string& path, int flags, bool in_root, Namespace where);
+  // An O_PATH descriptor of the regular file `path` names for the caller (see open_file), and
+  // what it is.
+  UniqueFd regular_file(int dirfd, std::string_view path, FileStat& st);
   bool may_wait_on_tree(Namespace where);
   std::optional<FileStat> stat_name(int dir, const std::string& name, bool follow, Namespace where);
   bool in_our_mount_namespace();
