@@ -8,7 +8,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,8 +27,12 @@ namespace roar::seccomp {
 namespace {
 
 // "mmap 2300, close 1200, ...": the most notified calls first.
-std::string by_count(const std::map<std::string_view, std::uint64_t>& counts) {
-  std::vector<std::pair<std::string_view, std::uint64_t>> sorted(counts.begin(), counts.end());
+std::string by_count(const std::unordered_map<const char*, std::uint64_t>& counts) {
+  std::map<std::string_view, std::uint64_t> by_name;  // rows that share a name add up
+  for (const auto& [name, count] : counts) {
+    by_name[name] += count;
+  }
+  std::vector<std::pair<std::string_view, std::uint64_t>> sorted(by_name.begin(), by_name.end());
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string out;

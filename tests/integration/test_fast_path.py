@@ -212,6 +212,12 @@ def test_programs_without_the_library_keep_every_notification():
                          "300"], tmp, tracer_args=("-vv",))
         ok(dropped)
         assert notifications(dropped) > 300, notifications(dropped)
+        by_call = re.search(r"roar-seccomp: notifications by call: (.*)", dropped.stderr)
+        assert by_call, dropped.stderr
+        counts = dict((name, int(n)) for name, n in
+                      (item.rsplit(" ", 1) for item in by_call.group(1).split(", ")))
+        assert sum(counts.values()) == notifications(dropped), counts
+        assert counts.get("pread64", 0) >= 300, counts
         assert_files(dropped, reads={"in"}, writes=set(), opened_only=set())
 
 

@@ -2,8 +2,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <string_view>
+#include <unordered_map>
 
 #include "roar/seccomp/attribution/access_table.hpp"
 #include "roar/seccomp/attribution/file_facts.hpp"
@@ -18,7 +17,8 @@ struct RunRecord {
   ProcessTable processes;
   Warnings warnings;
   std::uint64_t notifications = 0;
-  std::map<std::string_view, std::uint64_t> notifications_by_call;  // for -vv
+  // For -vv: by the table row's name (a pointer into the table, cheap to count by).
+  std::unordered_map<const char*, std::uint64_t> notifications_by_call;
   bool io_uring_refused = false;
   bool incomplete = false;  // some file I/O was certainly not observed
 };
