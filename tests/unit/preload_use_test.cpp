@@ -9,6 +9,14 @@ namespace {
 constexpr FileId kTrue{1, 10};
 constexpr FileId kCat{1, 11};
 
+// A run in which one image of `program` was given the library and used nothing of it.
+PreloadUse after_an_idle_image_of(FileId program) {
+  PreloadUse use;
+  use.exec(20, program, true);
+  use.exited(20);
+  return use;
+}
+
 }  // namespace
 
 TEST_CASE("PreloadUse: a program whose image used nothing of the library goes without it") {
@@ -18,6 +26,7 @@ TEST_CASE("PreloadUse: a program whose image used nothing of the library goes wi
   use.exited(20);
   CHECK(use.skip(kTrue));
   CHECK_FALSE(use.skip(kCat));
+  CHECK(after_an_idle_image_of(kCat).skip(kCat));
 }
 
 TEST_CASE("PreloadUse: what keeps the library for a program") {
@@ -39,9 +48,7 @@ TEST_CASE("PreloadUse: what keeps the library for a program") {
     CHECK(use.skip(kTrue));
   }
   SUBCASE("one idle image, but another one of it registered") {
-    use.exec(20, kCat, true);
-    use.exited(20);
-    REQUIRE(use.skip(kCat));
+    use = after_an_idle_image_of(kCat);
     use.exec(21, kCat, false);
     use.exec(22, kCat, true);  // given it all the same (an environment the guard did not edit)
     use.registered(22);
@@ -50,10 +57,7 @@ TEST_CASE("PreloadUse: what keeps the library for a program") {
 }
 
 TEST_CASE("PreloadUse: an image without the library gives it back to its program") {
-  PreloadUse use;
-  use.exec(20, kCat, true);
-  use.exited(20);
-  REQUIRE(use.skip(kCat));
+  PreloadUse use = after_an_idle_image_of(kCat);
   SUBCASE("by many notified reads and writes") {
     use.exec(21, kCat, false);
     for (unsigned i = 1; i < PreloadUse::kNotifiedIoWorthTheLibrary; ++i) {
