@@ -21,7 +21,10 @@ notification with CONTINUE at once; it loads the filter roar-seccomp-filter --bp
 same calls notify, and shows what any tracer built on seccomp user notification must pay.
 
   tools/bench.py [--build-dir build/dev] [--runs 5] [--scale full|tiny] [--only pread,cat,...]
-                 [--modes roar,floor,...] [--json FILE|-]
+                 [--modes roar,floor,...] [--baseline TRACER] [--json FILE|-]
+
+`--baseline TRACER` runs another roar-seccomp (an earlier build) beside the tracer in every round,
+with the fast path on and off as the chosen roar modes are: a before and after in one run.
 
 Prints a Markdown table (the README's), with the date, machine and command. With `--json -` the
 JSON goes to stdout and everything else to stderr. `--scale tiny` shrinks every workload so that a

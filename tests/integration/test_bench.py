@@ -72,3 +72,31 @@ def test_benchmark_runs_at_tiny_scale():
     last = err.strip().splitlines()[-1]
     assert last == f"overhead_geomean={geo:.2f}", last
     assert "| workload | untraced | roar-seccomp |" in err, err
+
+
+def test_benchmark_runs_a_baseline_beside_the_tracer():
+    """--baseline adds another tracer's modes to every round, for a before and after in one run;
+    the baseline modes without it are an error."""
+    paths = bench_inputs()
+    argv = [sys.executable, paths["ROAR_BENCH"], "--scale", "tiny", "--runs", "1",
+            "--only", "cat,true", "--modes", "roar,roar-nofast", "--tracer", TRACER,
+            "--filter-tool", paths["ROAR_SECCOMP_FILTER"], "--floor", paths["ROAR_BENCH_FLOOR"],
+            "--pread", paths["ROAR_BENCH_PREAD"]]
+    with workdir() as tmp:
+        proc = subprocess.run([*argv, "--baseline", TRACER, "--json", "-"], cwd=tmp,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=240 if SANITIZED else 120)
+        refused = subprocess.run([*argv, "--modes", "baseline"], cwd=tmp,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    err = proc.stderr.decode(errors="replace")
+    assert proc.returncode == 0, f"exit {proc.returncode}; stderr:\n{err}"
+    data = json.loads(proc.stdout)
+    assert list(data["modes"]) == ["untraced", "roar", "roar-nofast", "baseline",
+                                   "baseline-nofast"], data["modes"].keys()
+    for key in ("cat", "true"):
+        results = data["workloads"][key]["results"]
+        assert set(results) == set(data["modes"]), results.keys()
+        assert all("median" in r for r in results.values()), results
+    assert "| baseline | baseline, fast path off |" in err, err
+    assert refused.returncode == 2, refused
+    assert b"--baseline" in refused.stderr, refused.stderr

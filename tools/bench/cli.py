@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 from .measure import log, measure
-from .modes import MODE_KEYS, make_modes
+from .modes import BASELINE_OF, MODE_KEYS, make_modes
 from .report import geomean, machine, render
 from .workloads import CORE, SCALES, WORKLOAD_KEYS, helper, make_workloads
 
@@ -40,6 +40,10 @@ def main(doc):
     parser.add_argument("--build-dir", default=os.path.join(SOURCE_DIR, "build", "dev"),
                         help="where the tracer and the helpers were built (default: build/dev)")
     parser.add_argument("--tracer", help="roar-seccomp (default: BUILD_DIR/bin/roar-seccomp)")
+    parser.add_argument("--baseline", metavar="TRACER",
+                        help="another roar-seccomp (an earlier build) to run beside it in every "
+                        "round, for a before and after; adds the baseline modes of the roar "
+                        "modes chosen")
     parser.add_argument("--filter-tool", help="roar-seccomp-filter (default: BUILD_DIR/bin/roar-seccomp-filter)")
     parser.add_argument("--floor", help="roar-bench-floor (default: BUILD_DIR/tools/bench/...)")
     parser.add_argument("--pread", help="roar-bench-pread (default: BUILD_DIR/tools/bench/...)")
@@ -50,9 +54,11 @@ def main(doc):
     parser.add_argument("--only", default=",".join(WORKLOAD_KEYS),
                         type=lambda s: split_list(s, WORKLOAD_KEYS, "workload"),
                         help="comma-separated workloads (default: all)")
-    parser.add_argument("--modes", default=",".join(MODE_KEYS),
+    parser.add_argument("--modes", default=",".join(k for k in MODE_KEYS
+                                                    if k not in BASELINE_OF.values()),
                         type=lambda s: split_list(s, MODE_KEYS, "mode"),
-                        help="comma-separated modes (default: all; untraced is always run)")
+                        help="comma-separated modes (default: all but the baseline's, which "
+                        "--baseline adds; untraced is always run)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-': "
                         "stdout, and the table goes to stderr)")
     args = parser.parse_args()
@@ -65,6 +71,12 @@ def main(doc):
     args.source_dir = os.path.abspath(args.source_dir)
     if "untraced" not in args.modes:
         args.modes.insert(0, "untraced")
+    if args.baseline:
+        args.baseline = os.path.abspath(args.baseline)
+        args.modes += [BASELINE_OF[k] for k in ("roar", "roar-nofast")
+                       if k in args.modes and BASELINE_OF[k] not in args.modes]
+    elif any(k in args.modes for k in BASELINE_OF.values()):
+        parser.error("the baseline modes need --baseline TRACER")
     scale = SCALES[args.scale]
     out = sys.stderr if args.json == "-" else sys.stdout
     command = shlex.join(["python3", *sys.argv])

@@ -14,9 +14,13 @@ import shutil
 import subprocess
 
 
-MODE_KEYS = ["untraced", "roar", "roar-nofast", "floor", "strace", "strace-bpf"]
+MODE_KEYS = ["untraced", "roar", "roar-nofast", "baseline", "baseline-nofast", "floor", "strace",
+             "strace-bpf"]
 MODE_LABELS = {"untraced": "untraced", "roar": "roar-seccomp", "roar-nofast": "fast path off",
+               "baseline": "baseline", "baseline-nofast": "baseline, fast path off",
                "floor": "floor", "strace": "strace -f", "strace-bpf": "strace -f --seccomp-bpf"}
+# The modes of another roar-seccomp (--baseline), run beside the tracer's own in every round.
+BASELINE_OF = {"roar": "baseline", "roar-nofast": "baseline-nofast"}
 
 # Used for strace's -e trace= only when roar-seccomp-filter cannot say what the tracer notifies.
 FALLBACK_TRACED = ("read,pread64,readv,preadv,preadv2,write,pwrite64,writev,pwritev,pwritev2,"
@@ -61,27 +65,33 @@ def probe(argv):
                                               or f"exit {proc.returncode}")
 
 
-def make_modes(args, tmp, floor_bin, notes):
-    report = os.path.join(tmp, "report.msgpack")
-    tracer = args.tracer
-    modes = {"untraced": Mode("untraced", [])}
+def tracer_modes(tracer, keys, report):
+    """The modes of roar-seccomp `tracer`: `keys` name its fast path on and off."""
+    on, off = keys
     if not (tracer and os.access(tracer, os.X_OK)):
         why = f"no tracer at {tracer}"
     else:
         failed = probe([tracer, "--preflight"])
         why = f"roar-seccomp --preflight failed: {failed.splitlines()[0]}" if failed else None
     if why:
-        for key in ("roar", "roar-nofast"):
-            modes[key] = Mode(key, unavailable=why)
+        return {on: Mode(on, unavailable=why), off: Mode(off, unavailable=why)}
+    modes = {on: Mode(on, [tracer, report, "--"])}
+    help_text = subprocess.run([tracer, "--help"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT).stdout.decode(errors="replace")
+    if "--fast-path" in help_text:
+        modes[off] = Mode(off, [tracer, "--fast-path=off", report, "--"])
     else:
-        modes["roar"] = Mode("roar", [tracer, report, "--"])
-        help_text = subprocess.run([tracer, "--help"], stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT).stdout.decode(errors="replace")
-        if "--fast-path" in help_text:
-            modes["roar-nofast"] = Mode("roar-nofast", [tracer, "--fast-path=off", report, "--"])
-        else:
-            modes["roar-nofast"] = Mode("roar-nofast", unavailable="roar-seccomp --help has no "
-                                        "--fast-path option (no fast path to turn off)")
+        modes[off] = Mode(off, unavailable="roar-seccomp --help has no --fast-path option (no "
+                          "fast path to turn off)")
+    return modes
+
+
+def make_modes(args, tmp, floor_bin, notes):
+    report = os.path.join(tmp, "report.msgpack")
+    modes = {"untraced": Mode("untraced", [])}
+    modes.update(tracer_modes(args.tracer, ("roar", "roar-nofast"), report))
+    if args.baseline:
+        modes.update(tracer_modes(args.baseline, ("baseline", "baseline-nofast"), report))
 
     bpf = None
     if args.filter_tool and os.access(args.filter_tool, os.X_OK):
