@@ -65,7 +65,7 @@ ExecPreload PreloadGuard::for_exec(const SyscallArgs& args, const AbiInfo& abi, 
   const bool fits = it == programs_.end() || it->second == PreloadFit::kCompatible;
   const bool serves = !out.program || !use_.skip(*out.program);
   if (fits && serves && library_within_reach(view)) {
-    out.library = true;  // if the entry is there: only an edit would look
+    out.library = true;  // taken to be in the environment: only reading it would tell
     return out;
   }
   out.edits = edits_without_entry(args.envp, abi, view);
@@ -118,7 +118,7 @@ std::vector<MemoryEdit> PreloadGuard::edits_without_entry(std::uint64_t envp, co
     ranges.push_back(
         {pointers[i], heads.data() + i * head_size, std::min(head_size, to_page_end(pointers[i]))});
   }
-  std::size_t read = memory.read_ranges(ranges);
+  const std::size_t read = memory.read_ranges(ranges);
   std::optional<std::size_t> ours;
   for (std::size_t i = 0; i < entries && !ours; ++i) {
     if (i >= read && !memory.read_memory(ranges[i].addr, ranges[i].out, ranges[i].len)) {

@@ -73,8 +73,7 @@ def main(doc):
         args.modes.insert(0, "untraced")
     if args.baseline:
         args.baseline = os.path.abspath(args.baseline)
-        args.modes += [BASELINE_OF[k] for k in ("roar", "roar-nofast")
-                       if k in args.modes and BASELINE_OF[k] not in args.modes]
+        args.modes += [b for k, b in BASELINE_OF.items() if k in args.modes and b not in args.modes]
     elif any(k in args.modes for k in BASELINE_OF.values()):
         parser.error("the baseline modes need --baseline TRACER")
     scale = SCALES[args.scale]

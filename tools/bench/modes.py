@@ -89,9 +89,9 @@ def tracer_modes(tracer, keys, report):
 def make_modes(args, tmp, floor_bin, notes):
     report = os.path.join(tmp, "report.msgpack")
     modes = {"untraced": Mode("untraced", [])}
-    modes.update(tracer_modes(args.tracer, ("roar", "roar-nofast"), report))
+    modes.update(tracer_modes(args.tracer, tuple(BASELINE_OF), report))
     if args.baseline:
-        modes.update(tracer_modes(args.baseline, ("baseline", "baseline-nofast"), report))
+        modes.update(tracer_modes(args.baseline, tuple(BASELINE_OF.values()), report))
 
     bpf = None
     if args.filter_tool and os.access(args.filter_tool, os.X_OK):
