@@ -167,6 +167,9 @@ void FastPath::forget_thread(int tid) {
 }
 
 void FastPath::forget_process(int pid) {
+  // The writer may hold the process's memory without a table (an environment edited at exec):
+  // after an exec that memory is gone, and after the exit the pid may be another process's.
+  writer_.forget(pid);
   const auto it = processes_.find(pid);
   if (it == processes_.end()) {
     return;
@@ -175,7 +178,6 @@ void FastPath::forget_process(int pid) {
     threads_.erase(tid);
   }
   processes_.erase(it);
-  writer_.forget(pid);
 }
 
 void FastPath::disable() {

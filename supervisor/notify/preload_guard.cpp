@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 #include "roar/seccomp/attribution/preload_environment.hpp"
 
@@ -17,6 +18,64 @@ constexpr std::uint64_t kPage = 4096;
 // Bytes from `addr` to the end of its page: memory that is there if the byte at `addr` is.
 std::size_t to_page_end(std::uint64_t addr) {
   return static_cast<std::size_t>(kPage - addr % kPage);
+}
+
+// Reads into slot i of `heads` what of the string at pointers[i] lies in its first page, up to
+// `head_size` bytes: memory that is there, so that one unreadable string does not fail the
+// others. The strings of an environment sit close together, so the read is one range per page
+// that holds a string's start, not one per string: process_vm_readv pays for every range.
+// Returns, per string, whether its slot was filled.
+std::vector<bool> read_heads(std::span<const std::uint64_t> pointers, std::size_t head_size,
+                             std::string& heads, MemoryView& memory) {
+  std::vector<std::size_t> order(pointers.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return pointers[a] < pointers[b]; });
+  struct Span {
+    std::uint64_t from = 0;
+    std::uint64_t to = 0;
+    std::size_t at = 0;  // where it is in `buffer`
+  };
+  std::vector<Span> spans;
+  std::vector<std::size_t> span_of(pointers.size());
+  std::size_t total = 0;
+  for (const std::size_t i : order) {
+    const std::uint64_t start = pointers[i];
+    const std::uint64_t end = start + std::min(head_size, to_page_end(start));
+    if (spans.empty() || start / kPage != spans.back().from / kPage) {
+      spans.push_back({start, end, 0});
+    } else {
+      spans.back().to = std::max(spans.back().to, end);
+    }
+    span_of[i] = spans.size() - 1;
+  }
+  for (Span& span : spans) {
+    span.at = total;
+    total += static_cast<std::size_t>(span.to - span.from);
+  }
+  std::string buffer(total, '\0');
+  std::vector<MemoryRange> ranges;
+  ranges.reserve(spans.size());
+  for (const Span& span : spans) {
+    ranges.push_back(
+        {span.from, buffer.data() + span.at, static_cast<std::size_t>(span.to - span.from)});
+  }
+  const std::size_t read = memory.read_ranges(ranges);
+  std::vector<bool> have(pointers.size(), false);
+  for (std::size_t i = 0; i < pointers.size(); ++i) {
+    const Span& span = spans[span_of[i]];
+    const std::size_t len = std::min(head_size, to_page_end(pointers[i]));
+    char* slot = heads.data() + i * head_size;
+    if (span_of[i] < read) {
+      std::memcpy(slot, buffer.data() + span.at + (pointers[i] - span.from), len);
+      have[i] = true;
+    } else {
+      have[i] = memory.read_memory(pointers[i], slot, len);
+    }
+  }
+  return have;
 }
 
 }  // namespace
@@ -73,7 +132,7 @@ ExecPreload PreloadGuard::for_exec(const SyscallArgs& args, const AbiInfo& abi, 
 }
 
 // Few system calls whatever the environment's size: the pointer array is read a page at a time,
-// and the heads of all its strings with one vectored read.
+// and the heads of all its strings with one vectored read of the pages that hold them.
 std::vector<MemoryEdit> PreloadGuard::edits_without_entry(std::uint64_t envp, const AbiInfo& abi,
                                                           MemoryView& memory) const {
   const std::size_t width = abi.pointer_size;
@@ -107,31 +166,24 @@ std::vector<MemoryEdit> PreloadGuard::edits_without_entry(std::uint64_t envp, co
   if (pointers.empty() || pointers.back() != 0) {
     return {};
   }
-  // Each head is what of the entry's length (and the byte after it) lies in its string's first
-  // page: memory that is there, so that one unreadable string does not end the batch early.
   const std::size_t entries = pointers.size() - 1;
   const std::size_t head_size = entry_.size() + 1;
   std::string heads(entries * head_size, '\0');
-  std::vector<MemoryRange> ranges;
-  ranges.reserve(entries);
-  for (std::size_t i = 0; i < entries; ++i) {
-    ranges.push_back(
-        {pointers[i], heads.data() + i * head_size, std::min(head_size, to_page_end(pointers[i]))});
-  }
-  const std::size_t read = memory.read_ranges(ranges);
+  const std::vector<bool> have = read_heads(
+      std::span<const std::uint64_t>(pointers.data(), entries), head_size, heads, memory);
   std::optional<std::size_t> ours;
   for (std::size_t i = 0; i < entries && !ours; ++i) {
-    if (i >= read && !memory.read_memory(ranges[i].addr, ranges[i].out, ranges[i].len)) {
+    if (!have[i]) {
       continue;
     }
     std::string_view head(heads.data() + i * head_size, head_size);
-    if (ranges[i].len < head_size) {
+    const std::size_t in_page = std::min(head_size, to_page_end(pointers[i]));
+    if (in_page < head_size) {
       // The string goes on in the next page: the rest of the head is read only if it could be
       // the entry.
-      if (head.substr(0, ranges[i].len) != std::string_view(entry_).substr(0, ranges[i].len) ||
-          !memory.read_memory(ranges[i].addr + ranges[i].len,
-                              heads.data() + i * head_size + ranges[i].len,
-                              head_size - ranges[i].len)) {
+      if (head.substr(0, in_page) != std::string_view(entry_).substr(0, in_page) ||
+          !memory.read_memory(pointers[i] + in_page, heads.data() + i * head_size + in_page,
+                              head_size - in_page)) {
         continue;
       }
     }

@@ -237,6 +237,23 @@ def test_a_program_that_used_nothing_of_the_library_runs_without_it():
     same_report(fast, slow)
 
 
+def test_the_tracer_keeps_no_descriptor_for_a_process_that_is_gone():
+    """An exec whose program runs without the library has its environment edited through the
+    process's memory. The descriptor the tracer opens for that is closed at the exec: a run of
+    many short processes leaves none behind (it once kept one per process, until the tracer ran
+    out of descriptors)."""
+    library()
+    script = ("count() { ls /proc/$PPID/fd | wc -l; }; cat /proc/$PPID/comm; before=$(count); "
+              "for i in $(seq 60); do /bin/true; done; echo $before $(count)")
+    with workdir() as tmp:
+        run = trace(["sh", "-c", script], tmp, tracer_args=("-vv",))
+    ok(run)
+    comm, counts = run.stdout.decode().splitlines()
+    assert comm == "roar-seccomp", run.stdout
+    before, after = (int(n) for n in counts.split())
+    assert after - before <= 5, (before, after)
+
+
 def test_equivalence_on_everyday_jobs():
     """Shell pipelines, copies, archives and an interpreter with threads: the same report
     either way."""

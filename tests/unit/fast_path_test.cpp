@@ -224,6 +224,17 @@ TEST_CASE("FastPath: forgetting threads and processes, and turning it all off") 
   CHECK(fast.register_table(40, 42, registration(kTableB)) == ENOSYS);
 }
 
+TEST_CASE("FastPath: memory written for a process without a table is let go at its exec or exit") {
+  // An exec's environment is edited through the writer before any table is registered: the
+  // descriptor it keeps names memory the exec replaces, or a pid another process may reuse.
+  FakeWriter writer;
+  FastPath fast(true, writer);
+  const std::uint64_t null = 0;
+  REQUIRE(fast.writer().write(60, 60, 0x8000, &null, sizeof null));
+  fast.forget_process(60);
+  CHECK(writer.forgotten.contains(60));
+}
+
 TEST_CASE("FastPath: a reused thread id starts over") {
   FakeWriter writer;
   FastPath fast(true, writer);

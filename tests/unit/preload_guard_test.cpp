@@ -172,6 +172,33 @@ TEST_CASE("PreloadGuard: the tracer's entry found among many, and across a page 
   }
 }
 
+TEST_CASE("PreloadGuard: the strings of an environment are read a page at a time") {
+  FakeTraceeView view;
+  PreloadGuard guard(kLib);
+  const AbiInfo& abi = host_abi(Abi::kX86_64);
+  // 40 strings side by side in one page, as a shell's exported variables are, ours the last.
+  std::string block;
+  std::vector<std::uint64_t> array;
+  for (int i = 0; i < 40; ++i) {
+    array.push_back(0x9000 + block.size());
+    block += "VARIABLE_" + std::to_string(i) + "=value" + '\0';
+  }
+  array.push_back(0x9000 + block.size());
+  block += std::string("LD_PRELOAD=") + kLib + '\0';
+  array.push_back(0);
+  // Memory is there by the page, as in a process.
+  block.resize(0x1000, 'x');
+  std::string pointers(reinterpret_cast<const char*>(array.data()), array.size() * 8);
+  pointers.resize(0x1000, '\0');
+  view.put_memory(0x9000, block);
+  view.put_memory(kEnvp, pointers);
+  const std::vector<MemoryEdit> edits = guard.for_exec(exec_args(), abi, view).edits;
+  REQUIRE(edits.size() == 1);
+  CHECK(edits[0].address == kEnvp + 40 * 8);
+  CHECK(edits[0].bytes == std::string(8, '\0'));
+  CHECK(view.calls.read_memory == 2);  // the pointer array, then the one page of strings
+}
+
 TEST_CASE("PreloadGuard: a program that made no use of the library runs without it") {
   TempDir dir;
   const std::string program = dir / "tool";
