@@ -41,6 +41,7 @@ struct ExecPlan {
   sock_fprog program{};
   sigset_t mask{};
   bool no_new_privs = true;
+  std::optional<rlimit> nofile;
   pid_t parent = 0;
 };
 
@@ -59,6 +60,10 @@ bool send_listener(int control, int listener) {
   sigprocmask(SIG_SETMASK, &plan.mask, nullptr);
   // Killed with the tracer rather than left running with every traced call failing (ENOSYS).
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != plan.parent) {
+    report(control, LaunchStage::kSetup, errno);
+    _exit(kExitTracerFailed);
+  }
+  if (plan.nofile && setrlimit(RLIMIT_NOFILE, &*plan.nofile) != 0) {
     report(control, LaunchStage::kSetup, errno);
     _exit(kExitTracerFailed);
   }
@@ -166,6 +171,7 @@ Result<LaunchedChild> launch(const LaunchRequest& request) {
   }
   plan.mask = request.command_mask;
   plan.no_new_privs = request.no_new_privs;
+  plan.nofile = request.command_nofile;
   plan.parent = getpid();
 
   int sv[2];

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "roar/seccomp/attribution/preload_environment.hpp"
+#include "roar/seccomp/launch/descriptor_limit.hpp"
 #include "roar/seccomp/launch/exit_status.hpp"
 #include "roar/seccomp/launch/process_tree.hpp"
 #include "roar/seccomp/launch/report_writer.hpp"
@@ -18,7 +19,10 @@ namespace roar::seccomp {
 int run_traced(const Options& options, const Logger& log) {
   const double start_time = unix_now();
   // First, so that no signal is lost while the rest is set up.
-  const sigset_t caller_mask = TreeWaiter::block_signals();
+  CallerSettings caller;
+  caller.signal_mask = TreeWaiter::block_signals();
+  // Before /proc is opened: how many descriptors the tracer may keep follows from it.
+  caller.descriptor_limit = raise_own_descriptor_limit();
   const Result<ReportWriter> writer = ReportWriter::open(options.report);
   if (!writer) {
     log.error("cannot write the report %s: %s; choose a writable path", options.report.c_str(),
@@ -36,7 +40,7 @@ int run_traced(const Options& options, const Logger& log) {
   }
   // Once this returns the command may run: in own tracing the supervisor thread has started,
   // and the command's exec waited for its answer.
-  std::optional<LaunchedRun> run = launch_traced(options, *setup, caller_mask, start_time, log);
+  std::optional<LaunchedRun> run = launch_traced(options, *setup, caller, start_time, log);
   if (!run) {
     return kExitTracerFailed;
   }

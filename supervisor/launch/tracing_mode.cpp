@@ -101,11 +101,12 @@ std::optional<TracingSetup> TracingSetup::prepare(const Options& options, const 
 }
 
 std::optional<LaunchedRun> launch_traced(const Options& options, TracingSetup& setup,
-                                         const sigset_t& caller_mask, double start_time,
+                                         const CallerSettings& caller, double start_time,
                                          const Logger& log) {
   const std::optional<std::string> impossible = tracing_impossible_here(setup.proc.proc_dir());
-  const LaunchRequest request{options.command, impossible ? nullptr : &setup.filter, caller_mask,
-                              !has_cap_sys_admin(), setup.fast_path_library};
+  const LaunchRequest request{options.command,         impossible ? nullptr : &setup.filter,
+                              caller.signal_mask,      !has_cap_sys_admin(),
+                              setup.fast_path_library, caller.descriptor_limit};
   Result<LaunchedChild> launched = launch(request);
   if (!launched) {
     log.error("%s", launched.error().what());

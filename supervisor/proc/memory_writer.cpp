@@ -18,8 +18,8 @@ bool MemoryWriter::write(int pid, int tid, std::uint64_t address, const void* by
     }
     const std::string path = std::to_string(*proc_tid) + "/mem";
     UniqueFd mem(openat(proc_.proc_dir(), path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!mem) {
-      return false;
+    if (!mem || mem.get() >= proc_.caps().keep_below) {
+      return false;  // one too many to keep: that process goes without a table
     }
     it = open_.emplace(pid, std::move(mem)).first;
   }

@@ -53,7 +53,11 @@ UniqueFd ProcTraceeView::open_pidfd(int pid) {
     return UniqueFd();
   }
   // pidfds are close-on-exec by definition.
-  return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (pidfd.get() >= caps_.keep_below) {
+    return UniqueFd();  // one too many to keep: the process is followed without it
+  }
+  return pidfd;
 }
 
 std::optional<bool> ProcTraceeView::same_fd_table(int a, int b) {

@@ -6,6 +6,7 @@ The argv and environment of a process's last successful exec are test_exec.py's;
 outlive the root, test_background.py's; exit statuses and a signalled tracer, test_outcomes.py's.
 """
 import os
+import shutil
 import subprocess
 
 import roartest
@@ -49,6 +50,34 @@ def test_short_lived_processes_all_appear():
         assert len(trues) == 5, summary(run)
         assert all(p["parent_pid"] == root["pid"] for p in trues), summary(run)
         assert len(procs) == 6, summary(run)
+
+
+def test_many_live_processes_under_a_low_descriptor_limit():
+    """The tracer keeps a descriptor per live process (its pidfd) and per process with a fast-path
+    table. With 150 processes alive at once under a limit of 100 descriptors, it stops keeping
+    them before it would run out for its /proc reads: every file is still attributed and the
+    report is complete. The command starts with the limit the tracer was given."""
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        skip("no prlimit (util-linux)")
+    script = ("ulimit -Sn; for i in $(seq 150); do (cat in > out$i; sleep 1; cat in > late$i) & "
+              "done; wait")
+    with workdir() as tmp:
+        write(os.path.join(tmp, "in"), CONTENT)
+        run = trace(["sh", "-c", script], tmp, prefix=(prlimit, "--nofile=100:100", "--"))
+        ok(run)
+        assert run.stdout.decode().split() == ["100"], run.stdout
+        assert run.report.get("complete") is True, warnings_text(run)
+        outs = {f"out{i}" for i in range(1, 151)} | {f"late{i}" for i in range(1, 151)}
+        assert_files(run, {"in"}, outs)
+    # Below a higher hard limit the tracer raises its own soft limit, not the command's.
+    with workdir() as tmp:
+        run = trace(["sh", "-c", "ulimit -Sn; grep 'open files' /proc/$PPID/limits"], tmp,
+                    prefix=(prlimit, "--nofile=100:4096", "--"))
+        ok(run)
+        command, tracer = run.stdout.decode().splitlines()
+        assert command == "100", run.stdout
+        assert tracer.split()[3:5] == ["4096", "4096"], run.stdout
 
 
 def test_forked_children_that_only_exit_appear():

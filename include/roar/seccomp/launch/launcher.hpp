@@ -2,8 +2,10 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,8 @@ struct LaunchRequest {
   // The fast path's preload library: put first in LD_PRELOAD of a command traced by this run's
   // own filter (not of one run untraced, or traced by an outer run).
   std::optional<std::string> preload;
+  // The descriptor limit the command starts with, where the tracer raised its own: the caller's.
+  std::optional<rlimit> command_nofile;
 };
 
 struct LaunchedChild {

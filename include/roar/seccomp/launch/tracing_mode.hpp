@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <optional>
 #include <variant>
@@ -43,13 +44,19 @@ struct LaunchedRun {
   TracingMode mode;
 };
 
+// What the tracer changed for itself, which the command gets back as the caller had it.
+struct CallerSettings {
+  sigset_t signal_mask{};
+  std::optional<rlimit> descriptor_limit;  // nullopt: not changed
+};
+
 // Launches options.command with the filter (without it where tracing_impossible_here says it
 // cannot work) and starts the mode the child's first report allows: own tracing with the
 // listener it sent; else, when another listener holds the process (EBUSY), tracing by an outer
 // roar-seccomp; else untraced if --if-untraceable run says so. nullopt after saying why the run
 // cannot go on (exit 125); the command never ran. `setup` must outlive the run.
 std::optional<LaunchedRun> launch_traced(const Options& options, TracingSetup& setup,
-                                         const sigset_t& caller_mask, double start_time,
+                                         const CallerSettings& caller, double start_time,
                                          const Logger& log);
 
 }  // namespace roar::seccomp

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cerrno>
+#include <limits>
 
 #include "roar/seccomp/attribution/tracee_view.hpp"
 #include "roar/seccomp/proc/fuse_mounts.hpp"
@@ -16,6 +17,9 @@ struct ViewCapabilities {
   bool memory = true;  // process_vm_readv and /proc/<tid>/mem
   bool pidfd = true;   // pidfd_open
   bool kcmp = true;    // kcmp(KCMP_FILES)
+  // Descriptors the tracer keeps (a process's pidfd, its /proc/PID/mem) only while their number
+  // is below this: the rest of the limit stays free for the /proc reads every call needs.
+  int keep_below = std::numeric_limits<int>::max();
 
   // All of them, less those ROAR_SECCOMP_TEST_FAULTS=memory,pidfd,kcmp takes away: the test
   // suite's way to exercise the tracer's fallbacks.
