@@ -10,21 +10,27 @@ namespace roar::seccomp {
 
 bool MemoryWriter::write(int pid, int tid, std::uint64_t address, const void* bytes,
                          std::size_t size) {
+  UniqueFd once;
   auto it = open_.find(pid);
-  if (it == open_.end()) {
+  int fd = it != open_.end() ? it->second.get() : -1;
+  if (fd < 0) {
     const std::optional<int> proc_tid = proc_.pids().identity() ? tid : proc_.pids().to_proc(tid);
     if (!proc_tid || !proc_.caps().memory) {
       return false;
     }
     const std::string path = std::to_string(*proc_tid) + "/mem";
     UniqueFd mem(openat(proc_.proc_dir(), path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!mem || mem.get() >= proc_.caps().keep_below) {
-      return false;  // one too many to keep: that process goes without a table
+    if (!mem) {
+      return false;
     }
-    it = open_.emplace(pid, std::move(mem)).first;
+    fd = mem.get();
+    if (fd < proc_.caps().keep_below) {
+      open_.emplace(pid, std::move(mem));
+    } else {
+      once = std::move(mem);  // one too many to keep: opened again for the next write
+    }
   }
-  return pwrite(it->second.get(), bytes, size, static_cast<off_t>(address)) ==
-         static_cast<ssize_t>(size);
+  return pwrite(fd, bytes, size, static_cast<off_t>(address)) == static_cast<ssize_t>(size);
 }
 
 }  // namespace roar::seccomp
