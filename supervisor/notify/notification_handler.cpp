@@ -349,6 +349,16 @@ void NotificationHandler::commit_fast_path(const CallFindings& found) {
   }
 }
 
+void NotificationHandler::failed(int tid, const char* what) noexcept {
+  const std::optional<int> pid = tid != 0 ? log_.processes.tgid_of(tid) : std::nullopt;
+  recorder_.incomplete(pid);
+  try {
+    recorder_.warn(warning::tracer_failed(what), pid);
+  } catch (const std::exception&) {
+    // Out of memory again: the report still says it is incomplete.
+  }
+}
+
 void NotificationHandler::forget_process(int pid) {
   if (fast_path_ != nullptr) {
     fast_path_->forget_process(pid);

@@ -37,6 +37,7 @@ void Supervisor::serve(Listener::Channel& channel, const Notification& n) noexce
     } catch (const std::exception& e) {
       // Nothing may keep a traced thread waiting: answer even if attribution failed.
       log_.error("attributing a system call failed: %s", e.what());
+      handler_.failed(n.tid, e.what());
       prepared = false;
     }
     error = found.error;
@@ -50,6 +51,7 @@ void Supervisor::serve(Listener::Channel& channel, const Notification& n) noexce
         handler_.commit(std::move(found));
       } catch (const std::exception& e) {
         log_.error("recording a system call failed: %s", e.what());
+        handler_.failed(n.tid, e.what());
       }
     }
   }
@@ -71,6 +73,7 @@ void Supervisor::drain_exits() noexcept {
     }
   } catch (const std::exception& e) {
     log_.error("recording a process exit failed: %s", e.what());
+    handler_.failed(0, e.what());
   }
 }
 

@@ -233,6 +233,13 @@ TEST_CASE("NotificationHandler: other notifications") {
     CHECK(run.log.incomplete);
     CHECK(run.warned("inspected"));
   }
+  SUBCASE("a failure of the tracer itself makes the report incomplete") {
+    run.handle(notification(kRoot, "close", {3}), view);
+    REQUIRE_FALSE(run.log.incomplete);
+    run.handler.failed(kRoot, "std::bad_alloc");
+    CHECK(run.log.incomplete);
+    CHECK(run.warned("the tracer failed while attributing a traced call (std::bad_alloc)"));
+  }
   SUBCASE("a vanished thread of an unknown process registers nothing") {
     FakeTraceeView gone;
     run.handle(notification(40, "close", {3}), gone);

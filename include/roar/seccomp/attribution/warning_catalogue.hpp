@@ -44,6 +44,13 @@ inline std::string unattributed(std::string_view call) {
          "; files it read or wrote may be missing from this report";
 }
 
+// The tracer itself failed while it looked at a call or recorded it (out of memory, most
+// likely): `what` is the failure. The report is incomplete.
+inline std::string tracer_failed(std::string_view what) {
+  return "the tracer failed while attributing a traced call (" + std::string(what) +
+         "): what that call did may be missing from this report";
+}
+
 // What unattributed() names when a call's own arguments could not be read.
 inline constexpr const char* kIa32MmapUnreadable = "mmap (ia32, arguments in memory)";
 inline constexpr const char* kMappingsUnreadable =

@@ -46,6 +46,9 @@ class NotificationHandler {
 
   // A watched process exited, maybe without an exit call we saw (killed by a signal).
   void process_gone(int pid);
+  // Looking at a call of thread `tid` (0: an exit) or recording it threw `what`: the call was
+  // answered all the same, so the report says it is incomplete.
+  void failed(int tid, const char* what) noexcept;
 
   // Nested runs. A roar-seccomp inside the traced tree cannot have a listener of its own: its
   // tracer process `tracer` asks for a report of the subtree of its command `launched.pid`
