@@ -94,7 +94,7 @@ CallFindings NotificationHandler::prepare(const Notification& n, TraceeView& vie
   } else {
     to_record.files = attribute(*found.spec, found.args, *abi, view, context);
   }
-  to_record.losses = ViewLosses{view.denied(), view.walk_refused()};
+  to_record.losses = ViewLosses{view.denied(), view.walk_refused(), view.starved()};
   return found;
 }
 
@@ -224,6 +224,10 @@ void NotificationHandler::record(CallFindings& found) {
   if (to_record.losses.denied) {
     recorder_.incomplete(pid);
     recorder_.warn(warning::kDescriptorsDenied, pid);
+  }
+  if (to_record.losses.starved) {
+    recorder_.incomplete(pid);
+    recorder_.warn(warning::kTracerStarved, pid);
   }
   if (to_record.losses.walk_refused || files.path_unresolved) {
     recorder_.incomplete(pid);

@@ -61,7 +61,7 @@ std::optional<FileStat> ProcTraceeView::fd_stat(int fd) {
 
 std::optional<std::uint64_t> ProcTraceeView::fd_position(int fd) {
   const std::optional<std::string> info =
-      read_proc_record(proc_dir_, ProcPath(proc_tid_, "fdinfo", fd).c_str());
+      note(read_proc_record(proc_dir_, ProcPath(proc_tid_, "fdinfo", fd).c_str()));
   if (!info) {
     return std::nullopt;
   }
@@ -79,6 +79,7 @@ std::optional<std::uint64_t> ProcTraceeView::pipe_bytes(int fd) {
   UniqueFd pipe(openat(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(),
                        O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (!pipe) {
+    note_failure();
     return std::nullopt;
   }
   int waiting = 0;
@@ -91,8 +92,8 @@ std::optional<std::uint64_t> ProcTraceeView::pipe_bytes(int fd) {
 std::vector<int> ProcTraceeView::open_fds() {
   errno = 0;
   std::vector<int> fds = list_numeric_entries(proc_dir_, ProcPath(proc_tid_, "fd").c_str());
-  if (fds.empty() && (errno == EACCES || errno == EPERM)) {
-    denied_ = true;
+  if (fds.empty()) {
+    note_failure();
   }
   return fds;
 }

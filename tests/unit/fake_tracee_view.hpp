@@ -77,7 +77,8 @@ class FakeTraceeView final : public TraceeView {
   // Descriptor table of each task (kcmp KCMP_FILES); a task not listed has a table of its own,
   // as a process made by fork has. A thread sharing its process's table is listed with it.
   std::map<int, int> fd_table_of;
-  bool kcmp_works = true;  // false: kcmp refused, nothing can be compared
+  bool short_of_resources = false;  // as if a /proc read had failed with EMFILE
+  bool kcmp_works = true;           // false: kcmp refused, nothing can be compared
   // True: /proc refused a read for lack of permission (a process that is not dumpable).
   bool access_denied = false;
   // The process's mappings, in address order; nullopt: /proc/<pid>/maps cannot be read.
@@ -335,6 +336,7 @@ class FakeTraceeView final : public TraceeView {
   // ---- TraceeView ----------------------------------------------------------------------------
 
   [[nodiscard]] bool denied() const override { return access_denied; }
+  [[nodiscard]] bool starved() const override { return short_of_resources; }
 
  private:
   std::uint64_t next_ino_ = 100;

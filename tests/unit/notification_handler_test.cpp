@@ -233,6 +233,12 @@ TEST_CASE("NotificationHandler: other notifications") {
     CHECK(run.log.incomplete);
     CHECK(run.warned("inspected"));
   }
+  SUBCASE("a /proc read the tracer could not make for want of descriptors makes it incomplete") {
+    view.short_of_resources = true;
+    run.handle(notification(kRoot, "close", {3}), view);
+    CHECK(run.log.incomplete);
+    CHECK(run.warned("ran out of descriptors or memory"));
+  }
   SUBCASE("a failure of the tracer itself makes the report incomplete") {
     run.handle(notification(kRoot, "close", {3}), view);
     REQUIRE_FALSE(run.log.incomplete);

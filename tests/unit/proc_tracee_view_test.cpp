@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -260,6 +261,33 @@ TEST_CASE("ProcTraceeView: children") {
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   CHECK(std::find(children.begin(), children.end(), child) != children.end());
+}
+
+}  // namespace roar::seccomp
+
+namespace roar::seccomp {
+
+TEST_CASE("ProcTraceeView: a read that fails for want of descriptors is told from a closed one") {
+  // In a child, whose descriptor table may be filled up without harm to the test run.
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const rlimit few{64, 64};
+    setrlimit(RLIMIT_NOFILE, &few);
+    const UniqueFd proc(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    ProcTraceeView closed(proc.get(), own_tid());
+    const bool closed_ok = !closed.fd_position(1000).has_value() && !closed.starved();
+    while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0) {
+    }
+    const bool full = errno == EMFILE;
+    ProcTraceeView view(proc.get(), own_tid());
+    const bool starved = !view.fd_position(0).has_value() && view.starved() && !view.denied();
+    _exit(closed_ok && full && starved ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 }  // namespace roar::seccomp

@@ -36,6 +36,7 @@ TEST_CASE("The warning catalogue: one line per kind, each kind its own text") {
       warning::not_traced("no reason"),
       warning::background_killed("2.5"),
       warning::tracer_failed("std::bad_alloc"),
+      warning::kTracerStarved,
   };
   CHECK(std::set<std::string>(all.begin(), all.end()).size() == all.size());
   for (const std::string& text : all) {

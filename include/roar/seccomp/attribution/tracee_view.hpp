@@ -170,6 +170,9 @@ class TraceeView : public FdLinkView,
   // ptrace restrictions), as opposed to a descriptor that is not open or a thread that is gone.
   // Here, not in one concern: descriptor and memory reads alike are refused so.
   [[nodiscard]] virtual bool denied() const { return false; }
+  // True once a read failed because the tracer itself ran short (of descriptors or memory): what
+  // it was for is unknown.
+  [[nodiscard]] virtual bool starved() const { return false; }
 };
 
 // What the attribution rules read about the calling thread. The links are apart from the rest so

@@ -21,6 +21,12 @@ inline constexpr const char* kDescriptorsDenied =
     "dumpable, or ptrace access to it is denied): reads and writes it made through them "
     "are missing from this report";
 
+// A /proc read about a call failed because the tracer itself ran out of descriptors or memory
+// (EMFILE, ENFILE, ENOMEM): what it was for is unknown. The report is incomplete.
+inline constexpr const char* kTracerStarved =
+    "the tracer ran out of descriptors or memory while it read /proc about a traced call: "
+    "files that call read or wrote may be missing from this report";
+
 // The caller's memory could not be read (ptrace_scope, a sandbox): path arguments are lost, and
 // byte counts and offsets are guessed on the side of "bytes move". The calls whose paths were
 // lost make the report incomplete on their own.

@@ -19,10 +19,11 @@ namespace roar::seccomp {
 struct ViewLosses {
   bool denied = false;        // /proc refused to show the caller: what it did is unknown
   bool walk_refused = false;  // a path was not resolved: that could have waited on the tree
+  bool starved = false;       // a /proc read failed for want of descriptors or memory
 
   [[nodiscard]] bool empty() const noexcept {
-    const auto& [refused_proc, refused_walk] = *this;
-    return !refused_proc && !refused_walk;
+    const auto& [refused_proc, refused_walk, short_of] = *this;
+    return !refused_proc && !refused_walk && !short_of;
   }
 };
 

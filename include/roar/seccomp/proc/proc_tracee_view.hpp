@@ -76,6 +76,7 @@ class ProcTraceeView final : public TraceeView {
   std::optional<bool> same_fd_table(int a, int b) override;
 
   [[nodiscard]] bool denied() const override { return denied_; }
+  [[nodiscard]] bool starved() const override { return starved_; }
 
  private:
   // ---- path walks (proc_path_walks.cpp) ----
@@ -101,11 +102,17 @@ class ProcTraceeView final : public TraceeView {
   // The canonical path of one of the supervisor's own descriptors.
   std::optional<std::string> own_fd_path(int fd);
 
-  // Notes a failed /proc read that was a refusal; passes `result` through.
+  // Notes why a /proc read failed (errno) when that was a refusal, or the tracer running short;
+  // a descriptor that is not open or a thread that is gone is neither.
+  void note_failure() noexcept {
+    denied_ = denied_ || errno == EACCES || errno == EPERM;
+    starved_ = starved_ || errno == EMFILE || errno == ENFILE || errno == ENOMEM;
+  }
+  // The same for a read whose result is empty when it failed; passes `result` through.
   template <typename T>
   T note(T result) {
-    if (!result && (errno == EACCES || errno == EPERM)) {
-      denied_ = true;
+    if (!result) {
+      note_failure();
     }
     return result;
   }
@@ -121,7 +128,8 @@ class ProcTraceeView final : public TraceeView {
   ViewCapabilities caps_;
   const ProcPids* pids_;
   FuseMounts* fuse_;
-  bool denied_ = false;  // a descriptor or mapping read was refused
+  bool denied_ = false;   // a descriptor or mapping read was refused
+  bool starved_ = false;  // a read failed for want of descriptors or memory
 
   // ---- descriptors: the last one asked about, once per view (a rule asks several times; the
   // thread waits in its call meanwhile, and only notified calls can replace a descriptor) ----
