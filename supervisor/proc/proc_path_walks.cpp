@@ -131,6 +131,7 @@ UniqueFd ProcTraceeView::regular_file(int dirfd, std::string_view path, FileStat
                                                       : ProcPath(proc_tid_, "fd", dirfd).c_str(),
                        O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!base) {
+    note_shortage();
     return UniqueFd();
   }
   // Not a FIFO or a device: opening those could wait, or do something.
@@ -202,12 +203,14 @@ std::optional<ResolvedPath> ProcTraceeView::resolve_walking(int dirfd, std::stri
                       O_PATH | O_DIRECTORY | O_CLOEXEC));
   }
   if (!base) {
+    note_shortage();
     return std::nullopt;
   }
   UniqueFd dir = parent.empty()
                      ? UniqueFd(dup(base.get()))
                      : walk(base.get(), parent, O_PATH | O_DIRECTORY, in_root, Namespace::kCaller);
   if (!dir) {
+    note_shortage();
     return std::nullopt;
   }
   const std::optional<std::string> dir_path = own_fd_path(dir.get());
@@ -258,6 +261,7 @@ std::optional<ResolvedPath> ProcTraceeView::resolve_descriptor(int fd) {
   const UniqueFd target(
       openat(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(), O_PATH | O_CLOEXEC));
   if (!target) {
+    note_shortage();
     return std::nullopt;
   }
   const std::optional<std::string> path = own_fd_path(target.get());

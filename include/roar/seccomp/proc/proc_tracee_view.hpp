@@ -106,6 +106,10 @@ class ProcTraceeView final : public TraceeView {
   // a descriptor that is not open or a thread that is gone is neither.
   void note_failure() noexcept {
     denied_ = denied_ || errno == EACCES || errno == EPERM;
+    note_shortage();
+  }
+  // Only the tracer running short: a path walk the caller may not make fails with EACCES too.
+  void note_shortage() noexcept {
     starved_ = starved_ || errno == EMFILE || errno == ENFILE || errno == ENOMEM;
   }
   // The same for a read whose result is empty when it failed; passes `result` through.
