@@ -79,7 +79,7 @@ std::optional<std::uint64_t> ProcTraceeView::pipe_bytes(int fd) {
   UniqueFd pipe(openat(proc_dir_, ProcPath(proc_tid_, "fd", fd).c_str(),
                        O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (!pipe) {
-    note_failure();
+    note_shortage();
     return std::nullopt;
   }
   int waiting = 0;

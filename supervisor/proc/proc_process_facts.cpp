@@ -17,7 +17,7 @@ using detail::ProcPath;
 
 std::optional<ThreadStatus> ProcTraceeView::status() {
   const std::optional<std::string> text =
-      note(read_proc_record(proc_dir_, ProcPath(proc_tid_, "status").c_str()));
+      note_if_short(read_proc_record(proc_dir_, ProcPath(proc_tid_, "status").c_str()));
   if (!text) {
     return std::nullopt;
   }
@@ -41,11 +41,11 @@ std::optional<ThreadStatus> ProcTraceeView::status() {
 }
 
 std::optional<std::string> ProcTraceeView::cmdline(int pid) {
-  return note(read_proc_record(proc_dir_, ProcPath(proc_pid(pid), "cmdline").c_str()));
+  return note_if_short(read_proc_record(proc_dir_, ProcPath(proc_pid(pid), "cmdline").c_str()));
 }
 
 std::optional<std::string> ProcTraceeView::environ(int pid) {
-  return note(read_proc_record(proc_dir_, ProcPath(proc_pid(pid), "environ").c_str()));
+  return note_if_short(read_proc_record(proc_dir_, ProcPath(proc_pid(pid), "environ").c_str()));
 }
 
 UniqueFd ProcTraceeView::open_pidfd(int pid) {
@@ -78,11 +78,11 @@ std::vector<int> ProcTraceeView::children(int pid) {
   errno = 0;  // an empty listing that did not fail leaves it so
   const std::vector<int> tids = list_numeric_entries(proc_dir_, ProcPath(proc, "task").c_str());
   if (tids.empty()) {
-    note_failure();
+    note_shortage();
   }
   for (int tid : tids) {
     const std::string path = std::to_string(proc) + "/task/" + std::to_string(tid) + "/children";
-    const std::optional<std::string> text = note(read_small_file(proc_dir_, path.c_str()));
+    const std::optional<std::string> text = note_if_short(read_small_file(proc_dir_, path.c_str()));
     if (!text) {
       continue;
     }

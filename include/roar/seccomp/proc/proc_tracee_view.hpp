@@ -120,6 +120,15 @@ class ProcTraceeView final : public TraceeView {
     }
     return result;
   }
+  // Only a shortage, for reads whose refusal says nothing about the descriptors (a process's
+  // environ, say, which /proc keeps from anyone but its tracer); passes `result` through.
+  template <typename T>
+  T note_if_short(T result) {
+    if (!result) {
+      note_shortage();
+    }
+    return result;
+  }
 
   [[nodiscard]] int proc_pid(int pid) const {
     return pids_ == nullptr || pids_->identity() ? pid : pids_->to_proc(pid).value_or(0);
